@@ -1,0 +1,18 @@
+"""django-allauth adapters: staff accounts are created by administrators, not by sign-up."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+
+
+class StaffAccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        return False
+
+
+class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        return settings.OIDC_CREATE_USERS

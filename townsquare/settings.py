@@ -1,0 +1,342 @@
+"""Townsquare settings: one file, driven by environment variables.
+
+Every variable is documented in README.md ("Configuration"). Secrets may be given
+directly or through ``<NAME>_FILE``. Production mode refuses unsafe values at start-up.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from townsquare.core.env import (
+    ConfigurationError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = BASE_DIR / "townsquare"
+
+ENVIRONMENT = env_choice("TOWNSQUARE_ENV", ("development", "production"), "development")
+PRODUCTION = ENVIRONMENT == "production"
+
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", default=False)
+
+
+def _secret_key() -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    if PRODUCTION:
+        raise ConfigurationError("SECRET_KEY (or SECRET_KEY_FILE) must be set in production")
+    # Embedded mode: one random key per installation, kept beside the database.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(64), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+SECURE_COOKIES = env_bool("SECURE_COOKIES", default=PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+
+if PRODUCTION:
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG must be false")
+    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 10:
+        problems.append("SECRET_KEY must be a random value of at least 50 characters")
+    if not SECURE_COOKIES:
+        problems.append("SECURE_COOKIES must be true (cookies only over HTTPS)")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS must name the public host names")
+    if not SITE_URL.startswith("https://"):
+        problems.append("SITE_URL must start with https://")
+    if problems:
+        raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rules.apps.AutodiscoverRulesConfig",
+    "huey.contrib.djhuey",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "townsquare.core",
+    "townsquare.organisations",
+    "townsquare.api",
+    "townsquare.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "townsquare.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "townsquare.core.middleware.UserPreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "townsquare.core.middleware.RequireMfaMiddleware",
+]
+
+ROOT_URLCONF = "townsquare.urls"
+WSGI_APPLICATION = "townsquare.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "townsquare.core.context_processors.console",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'townsquare.sqlite3'}")
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", default=60))
+except ValueError as exc:
+    raise ConfigurationError(f"DATABASE_URL is not a valid database address: {exc}") from exc
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        # WAL lets readers and one writer work at once; IMMEDIATE takes the write lock at
+        # BEGIN so two writers queue instead of failing on a lock upgrade.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=10000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    _db["TEST"] = {"NAME": env_str("TEST_SQLITE_NAME") or None}
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db.setdefault("OPTIONS", {})
+else:
+    raise ConfigurationError("DATABASE_URL must point to SQLite or PostgreSQL")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background work and cache --------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+HUEY_WORKERS = env_int("HUEY_WORKERS", default=2, minimum=1)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env_str("HUEY_QUEUE_NAME", "townsquare"),
+        "url": REDIS_URL,
+        "immediate": False,
+        "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread"},
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "townsquare",
+        }
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "townsquare",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": False,
+        "consumer": {"workers": HUEY_WORKERS, "worker_type": "thread"},
+    }
+    # Shared by every web and worker process of the installation (rate limits need that).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "townsquare_cache",
+        }
+    }
+
+# --- Authentication -------------------------------------------------------------
+AUTH_USER_MODEL = "organisations.User"
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "townsquare.core.passwords.NistPasswordValidator"},
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if env_bool("FAST_PASSWORD_HASHER", default=False):
+    # Only for test runs: hashing cost is not what tests check.
+    PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "console:home"
+
+ACCOUNT_ADAPTER = "townsquare.organisations.adapters.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "townsquare.organisations.adapters.StaffSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_RATE_LIMITS = {
+    "login": env_str("LOGIN_RATE_LIMIT_IP", "30/m/ip"),
+    "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    "reset_password": "20/m/ip,5/m/key",
+    "change_password": "5/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Townsquare")
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["administrator", "approver"])
+
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
+OIDC_SERVER_URL = env_str("OIDC_SERVER_URL")
+if OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env_str("OIDC_PROVIDER_ID", "government-sso"),
+                "name": env_str("OIDC_NAME", "Government single sign-on"),
+                "client_id": env_str("OIDC_CLIENT_ID"),
+                "secret": env_str("OIDC_CLIENT_SECRET"),
+                "settings": {
+                    "server_url": OIDC_SERVER_URL,
+                    "token_auth_method": env_str("OIDC_TOKEN_AUTH_METHOD", "client_secret_post"),
+                },
+            }
+        ],
+    }
+    if not env_str("OIDC_CLIENT_ID"):
+        raise ConfigurationError("OIDC_SERVER_URL is set but OIDC_CLIENT_ID is not")
+# Only people who already have a staff account may sign in through SSO unless the
+# operator opts in to creating accounts on first sign-in.
+OIDC_CREATE_USERS = env_bool("OIDC_CREATE_USERS", default=False)
+
+# --- Security headers and cookies -------------------------------------------------
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=300)
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+if env_bool("BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Languages, time ----------------------------------------------------------------
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
+LANGUAGES = [("en", "English"), ("ar", "العربية"), ("zh-hans", "简体中文")]
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ConfigurationError("LANGUAGE_CODE must be one of en, ar, zh-hans")
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+
+# --- Static and media files -----------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Email ------------------------------------------------------------------------
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+else:
+    # Embedded mode writes each mail as a file that staff can open (DATA_DIR/mail).
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Townsquare <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- API --------------------------------------------------------------------------
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", default=365, minimum=1)
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", default=50, minimum=1)
+NINJA_PAGINATION_MAX_LIMIT = 200
+
+# --- Logging ----------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "townsquare.core.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from townsquare.api.api import api
+
+urlpatterns = [
+    path("", include("townsquare.portal.urls")),
+    path("console/", include("townsquare.core.urls")),
+    path("console/organisations/", include("townsquare.organisations.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
