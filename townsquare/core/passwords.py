@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +23,8 @@ CONTEXT_WORDS = ("townsquare", "password", "government", "passw0rd", "letmein", 
 @lru_cache(maxsize=1)
 def blocked_passwords() -> frozenset[str]:
     """Django's list of 20,000 common passwords plus the project's own list."""
-    with gzip.open(CommonPasswordValidator.DEFAULT_PASSWORD_LIST_PATH, "rt", encoding="utf-8") as f:
+    django_list = Path(password_validation.__file__).resolve().parent / "common-passwords.txt.gz"
+    with gzip.open(django_list, "rt", encoding="utf-8") as f:
         words = {line.strip().lower() for line in f if line.strip()}
     if PROJECT_BLOCKLIST.exists():
         for line in PROJECT_BLOCKLIST.read_text(encoding="utf-8").splitlines():

@@ -1,0 +1,100 @@
+# Townsquare: `make run` starts the product with demo data; `make test` runs every check.
+# Both set up everything they need (Debian packages, Python packages, npm assets) and
+# reuse what is already there on a second run.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed-$(shell cat requirements/dev.lock 2>/dev/null | sha256sum | cut -c1-12)
+ASSET_STAMP := townsquare/static/vendor/VERSION
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RUN_DEBS := gettext
+TEST_DEBS := gettext chromium redis-server fonts-noto-core fonts-noto-cjk
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := townsquare.settings
+
+.PHONY: help run test setup debs-run debs-test lint types test-sqlite test-postgres test-browser bench clean messages makemessages
+
+help:
+	@echo "make run    - set up and start Townsquare with demo data on http://$(HOST):$(PORT)/"
+	@echo "make test   - set up and run every check (lint, types, SQLite, PostgreSQL, browser)"
+	@echo "make bench  - run the benchmarks under bench/"
+
+# --- Debian packages (installed only when missing) -----------------------------------
+define install_debs
+	missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+debs-run:
+	@$(call install_debs,$(RUN_DEBS))
+
+debs-test:
+	@$(call install_debs,$(TEST_DEBS))
+
+# --- Python and front-end dependencies --------------------------------------------------
+$(PY_STAMP): requirements/dev.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements/dev.lock
+	@rm -f $(VENV)/.installed-*; touch $@
+
+node_modules/.package-lock.json: package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(ASSET_STAMP): node_modules/.package-lock.json scripts/build_assets.mjs $(wildcard assets/scss/*.scss)
+	@node scripts/build_assets.mjs
+
+messages: $(PY_STAMP)
+	@cd townsquare && ../$(BIN)/django-admin compilemessages -v0 --ignore=.venv
+
+makemessages: $(PY_STAMP)
+	@cd townsquare && ../$(BIN)/django-admin makemessages -l ar -l zh_Hans --no-obsolete --ignore='static/*'
+
+setup: debs-run $(PY_STAMP) $(ASSET_STAMP) messages
+
+# --- Run -------------------------------------------------------------------------------
+run: setup
+	@$(BIN)/python manage.py migrate -v0
+	@$(BIN)/python manage.py createcachetable
+	@$(BIN)/python manage.py load_demo
+	@$(BIN)/python -m townsquare.launcher --host $(HOST) --port $(PORT)
+
+# --- Checks ----------------------------------------------------------------------------
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+
+types: $(PY_STAMP)
+	$(BIN)/mypy
+
+test-sqlite: setup debs-test
+	FAST_PASSWORD_HASHER=1 $(BIN)/pytest -m "not browser" -n 2 --dist loadgroup
+
+test-postgres: setup debs-test
+	FAST_PASSWORD_HASHER=1 scripts/with_postgres.sh $(BIN)/pytest -m "not browser and not redis" -n 2 --dist loadgroup
+
+test-browser: setup debs-test
+	FAST_PASSWORD_HASHER=1 $(BIN)/pytest -m browser
+
+test: setup debs-test
+	@status=0; \
+	for step in lint types test-sqlite test-postgres test-browser; do \
+	  echo "==> make $$step"; \
+	  $(MAKE) --no-print-directory $$step || { echo "FAILED: make $$step"; status=1; }; \
+	done; \
+	exit $$status
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules townsquare/static/vendor
