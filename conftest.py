@@ -31,28 +31,56 @@ def government(db):
     from townsquare.organisations.models import OrganisationKind as K
     from townsquare.organisations.services import organisation_create, team_create
 
-    gov = organisation_create(actor=None, kind=K.GOVERNMENT, name="Harbour Region Government",
-                              slug="harbour", time_zone="Asia/Dubai")
-    office = organisation_create(actor=None, kind=K.OFFICE, name="Government Communications Office",
-                                 slug="gco", parent=gov, sees_all_organisations=True)
-    transport = organisation_create(actor=None, kind=K.AGENCY, name="Transport Agency",
-                                    slug="transport", parent=gov,
-                                    translations={"ar": {"name": "هيئة النقل"},
-                                                  "zh-hans": {"name": "交通局"}})
-    health = organisation_create(actor=None, kind=K.AGENCY, name="Health Agency", slug="health",
-                                 parent=gov)
-    ngo = organisation_create(actor=None, kind=K.NGO, name="Harbour Food Bank", slug="foodbank",
-                              parent=gov)
+    gov = organisation_create(
+        actor=None,
+        kind=K.GOVERNMENT,
+        name="Harbour Region Government",
+        slug="harbour",
+        time_zone="Asia/Dubai",
+    )
+    office = organisation_create(
+        actor=None,
+        kind=K.OFFICE,
+        name="Government Communications Office",
+        slug="gco",
+        parent=gov,
+        sees_all_organisations=True,
+    )
+    transport = organisation_create(
+        actor=None,
+        kind=K.AGENCY,
+        name="Transport Agency",
+        slug="transport",
+        parent=gov,
+        translations={"ar": {"name": "هيئة النقل"}, "zh-hans": {"name": "交通局"}},
+    )
+    health = organisation_create(
+        actor=None, kind=K.AGENCY, name="Health Agency", slug="health", parent=gov
+    )
+    ngo = organisation_create(
+        actor=None, kind=K.NGO, name="Harbour Food Bank", slug="foodbank", parent=gov
+    )
     buses = team_create(actor=None, organisation=transport, name="Bus services")
-    return {"gov": gov, "office": office, "transport": transport, "health": health, "ngo": ngo,
-            "buses": buses}
+    return {
+        "gov": gov,
+        "office": office,
+        "transport": transport,
+        "health": health,
+        "ngo": ngo,
+        "buses": buses,
+    }
 
 
 def _make_user(username, org, role, *, team=None):
     from townsquare.organisations.services import membership_grant, staff_user_create
 
-    user = staff_user_create(actor=None, username=username, email=f"{username}@example.org",
-                             first_name=username.capitalize(), password=TEST_PASSWORD)
+    user = staff_user_create(
+        actor=None,
+        username=username,
+        email=f"{username}@example.org",
+        first_name=username.capitalize(),
+        password=TEST_PASSWORD,
+    )
     membership_grant(actor=None, user=user, organisation=org, role=role, team=team)
     return user
 

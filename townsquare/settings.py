@@ -56,7 +56,11 @@ if PRODUCTION:
     problems = []
     if DEBUG:
         problems.append("DEBUG must be false")
-    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 10:
+    if (
+        len(SECRET_KEY) < 50
+        or SECRET_KEY.startswith("django-insecure")
+        or len(set(SECRET_KEY)) < 10
+    ):
         problems.append("SECRET_KEY must be a random value of at least 50 characters")
     if not SECURE_COOKIES:
         problems.append("SECURE_COOKIES must be true (cookies only over HTTPS)")

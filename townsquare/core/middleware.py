@@ -37,7 +37,9 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.USE_X_FORWARDED_HOST else ""
+        forwarded = (
+            request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.USE_X_FORWARDED_HOST else ""
+        )
         ip = forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None
         token = set_origin(RequestOrigin(ip, request.META.get("HTTP_USER_AGENT", "")))
         try:
@@ -45,7 +47,9 @@ class ContentSecurityPolicyMiddleware:
         finally:
             reset_origin(token)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         return response
 
 

@@ -29,8 +29,7 @@ def audit_events_visible_to(user: Any) -> QuerySet[AuditEvent]:
     if not administered.exists():
         return AuditEvent.objects.none()
     if sees_everything(user) and (
-        user.is_superuser
-        or administered.filter(sees_all_organisations=True).exists()
+        user.is_superuser or administered.filter(sees_all_organisations=True).exists()
     ):
         return AuditEvent.objects.all()
     people = users_visible_to(user).values("pk")
@@ -51,7 +50,8 @@ def audit_events_filter(
 ) -> QuerySet[AuditEvent]:
     if text:
         events = events.filter(
-            Q(target_label__icontains=text) | Q(action__icontains=text)
+            Q(target_label__icontains=text)
+            | Q(action__icontains=text)
             | Q(actor_label__icontains=text)
         )
     if action:

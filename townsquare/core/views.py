@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from townsquare.core.forms import AuditFilterForm, PreferencesForm
+from townsquare.core.http import StaffRequest
 from townsquare.core.navigation import search_everything
 from townsquare.core.notifications import render_notification
 from townsquare.core.selectors import (
@@ -38,7 +39,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     user = request.user
     visible = organisations_visible_to(user)
     my_memberships = user.memberships.select_related("organisation", "team").order_by(
@@ -49,15 +50,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "organisation_count": visible.count(),
         "people_count": users_visible_to(user).count(),
         "role_count": memberships_visible_to(user).count(),
-        "recent_notifications": [
-            (n, render_notification(n)) for n in notifications_for(user)[:5]
-        ],
+        "recent_notifications": [(n, render_notification(n)) for n in notifications_for(user)[:5]],
     }
     return render(request, "console/home.html", context)
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: StaffRequest) -> HttpResponse:
     page = Paginator(notifications_for(request.user), 25).get_page(request.GET.get("page"))
     items = [(n, render_notification(n)) for n in page.object_list]
     return render(request, "console/notifications.html", {"page": page, "items": items})
@@ -65,7 +64,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+def notifications_mark_read(request: StaffRequest) -> HttpResponse:
     raw_id = request.POST.get("notification")
     notification_id = int(raw_id) if raw_id and raw_id.isdigit() else None
     notification_mark_read(recipient=request.user, notification_id=notification_id)
@@ -75,7 +74,7 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: StaffRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     results = search_everything(request.user, query) if len(query) >= 2 else []
     return render(
@@ -86,7 +85,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: StaffRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
         request.POST or None, initial={"language": user.language, "time_zone": user.time_zone}
@@ -105,7 +104,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def switch_organisation(request: HttpRequest) -> HttpResponse:
+def switch_organisation(request: StaffRequest) -> HttpResponse:
     raw = request.POST.get("organisation", "")
     organisation = organisation_get_for_user(request.user, raw) if raw else None
     user_switch_organisation(user=request.user, organisation=organisation)
@@ -113,12 +112,12 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mfa_required(request: HttpRequest) -> HttpResponse:
+def mfa_required(request: StaffRequest) -> HttpResponse:
     return render(request, "console/mfa_required.html")
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     if not request.user.has_perm("core.view_audit_log"):
         raise PermissionDenied
     form = AuditFilterForm(request.GET or None)

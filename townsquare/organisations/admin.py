@@ -6,7 +6,10 @@ from townsquare.organisations.models import Membership, Organisation, Team, User
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Townsquare", {"fields": ("language", "time_zone")}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Townsquare", {"fields": ("language", "time_zone")}),
+    )
 
 
 @admin.register(Organisation)

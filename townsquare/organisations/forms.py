@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.text import normalise_name, validate_name
-from townsquare.organisations.models import Role, Team, User
+from townsquare.organisations.models import Organisation, Role, Team, User
 
 
 class NameField(forms.CharField):
@@ -16,13 +18,16 @@ class NameField(forms.CharField):
         self.validators.append(validate_name)
 
     def to_python(self, value: object) -> str:
-        return normalise_name(super().to_python(value))
+        return normalise_name(super().to_python(value) or "")
 
 
 class TeamForm(forms.Form):
     name = NameField(label=_("Team name"), max_length=120)
     description = forms.CharField(
-        label=_("Description"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -32,7 +37,10 @@ class OrganisationForm(forms.Form):
     name_zh = NameField(label=_("Name in Chinese"), required=False)
     short_name = forms.CharField(label=_("Short name"), required=False, max_length=40)
     description = forms.CharField(
-        label=_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
@@ -42,9 +50,10 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
 
-    def __init__(self, *args: object, organisation: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["team"].queryset = Team.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team_field = cast(forms.ModelChoiceField, self.fields["team"])
+        team_field.queryset = Team.objects.filter(organisation=organisation)
 
     def clean_username(self) -> User:
         username = self.cleaned_data["username"].strip()
@@ -56,7 +65,9 @@ class MemberAddForm(forms.Form):
 
 class StaffCreateForm(forms.Form):
     username = forms.RegexField(
-        label=_("Username"), max_length=150, regex=r"^[\w.@+-]+\Z",
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
         error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
     )
     email = forms.EmailField(label=_("Email"))

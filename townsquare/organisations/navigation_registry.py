@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from townsquare.core.navigation import NavItem, SearchResult, register_nav, register_search
 from townsquare.organisations.selectors import organisations_visible_to, users_visible_to
 
-register_nav(NavItem("organisations", _("Organisations"), "organisations:list", "account_balance", order=10))
+register_nav(
+    NavItem("organisations", _("Organisations"), "organisations:list", "account_balance", order=10)
+)
 register_nav(NavItem("people", _("People"), "organisations:people", "people", order=20))
 
 
@@ -20,19 +22,29 @@ def _search_organisations(user: Any, query: str) -> list[SearchResult]:
         Q(name__icontains=query) | Q(short_name__icontains=query) | Q(translations__icontains=query)
     )[:10]
     return [
-        SearchResult(_("Organisation"), str(org), reverse("organisations:detail", args=[org.pk]),
-                     org.get_kind_display())
+        SearchResult(
+            _("Organisation"),
+            str(org),
+            reverse("organisations:detail", args=[org.pk]),
+            org.get_kind_display(),
+        )
         for org in found
     ]
 
 
 def _search_people(user: Any, query: str) -> list[SearchResult]:
     found = users_visible_to(user).filter(
-        Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query)
+        Q(username__icontains=query)
+        | Q(first_name__icontains=query)
+        | Q(last_name__icontains=query)
     )[:10]
     return [
-        SearchResult(_("Person"), p.display_name, reverse("organisations:people") + f"?q={p.username}",
-                     p.username)
+        SearchResult(
+            _("Person"),
+            p.display_name,
+            reverse("organisations:people") + f"?q={p.username}",
+            p.username,
+        )
         for p in found
     ]
 

@@ -65,9 +65,7 @@ def roles_of(user: Any, organisation: Organisation) -> set[str]:
         return set()
     if user.is_superuser:
         return {role.value for role in Role}
-    return {
-        m.role for m in _memberships(user) if organisation.path.startswith(m.organisation.path)
-    }
+    return {m.role for m in _memberships(user) if organisation.path.startswith(m.organisation.path)}
 
 
 def organisations_where(user: Any, role: str) -> QuerySet[Organisation]:
@@ -127,9 +125,7 @@ def users_visible_to(user: Any) -> QuerySet[User]:
     if sees_everything(user):
         return User.objects.filter(is_active=True)
     visible = organisations_visible_to(user)
-    return User.objects.filter(
-        Q(memberships__organisation__in=visible) | Q(pk=user.pk)
-    ).distinct()
+    return User.objects.filter(Q(memberships__organisation__in=visible) | Q(pk=user.pk)).distinct()
 
 
 def user_get_for_user(user: Any, user_id: Any) -> User:

@@ -40,8 +40,8 @@ def _clean_translations(translations: dict[str, dict[str, str]] | None) -> dict[
         if language not in LANGUAGE_CODES:
             raise ValidationError({"translations": f"Unknown language {language!r}"})
         cleaned[language] = {}
-        for field, value in fields.items():
-            value = normalise_name(str(value))
+        for field, raw in fields.items():
+            value = normalise_name(str(raw))
             if field == "name":
                 validate_name(value)
             if value:
@@ -105,8 +105,9 @@ def organisation_create(
     organisation.save()
     organisation.path = f"{parent.path if parent else '/'}{organisation.pk}/"
     organisation.save(update_fields=["path"])
-    audit_record(actor=actor, action="organisation.create", organisation=organisation,
-                 target=organisation)
+    audit_record(
+        actor=actor, action="organisation.create", organisation=organisation, target=organisation
+    )
     return organisation
 
 
@@ -115,8 +116,16 @@ def organisation_update(
     *, actor: User | None, organisation: Organisation, **changes: Any
 ) -> Organisation:
     _check_admin(actor, organisation)
-    allowed = {"name", "short_name", "description", "website", "time_zone",
-               "default_language", "translations", "is_active"}
+    allowed = {
+        "name",
+        "short_name",
+        "description",
+        "website",
+        "time_zone",
+        "default_language",
+        "translations",
+        "is_active",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))}")
@@ -130,19 +139,32 @@ def organisation_update(
     organisation.full_clean(exclude=["path"])
     organisation.save()
     changed = {f: [str(before[f]), str(changes[f])] for f in changes if before[f] != changes[f]}
-    audit_record(actor=actor, action="organisation.update", organisation=organisation,
-                 target=organisation, details={"changed": changed})
+    audit_record(
+        actor=actor,
+        action="organisation.update",
+        organisation=organisation,
+        target=organisation,
+        details={"changed": changed},
+    )
     return organisation
 
 
 @transaction.atomic
 def team_create(
-    *, actor: User | None, organisation: Organisation, name: str, description: str = "",
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    name: str,
+    description: str = "",
     translations: dict[str, dict[str, str]] | None = None,
 ) -> Team:
     _check_admin(actor, organisation)
-    team = Team(organisation=organisation, name=_clean_name(name, max_length=120),
-                description=description.strip(), translations=_clean_translations(translations))
+    team = Team(
+        organisation=organisation,
+        name=_clean_name(name, max_length=120),
+        description=description.strip(),
+        translations=_clean_translations(translations),
+    )
     team.full_clean(exclude=["organisation"])
     try:
         with transaction.atomic():
@@ -181,7 +203,9 @@ def staff_user_create(
     user = User(
         username=username,
         email=email.strip().lower(),
-        first_name=_clean_name(first_name, field="first_name", max_length=150) if first_name else "",
+        first_name=_clean_name(first_name, field="first_name", max_length=150)
+        if first_name
+        else "",
         last_name=_clean_name(last_name, field="last_name", max_length=150) if last_name else "",
         language=language,
         time_zone=time_zone,
@@ -203,7 +227,11 @@ def _administers_somewhere(user: User) -> bool:
 
 @transaction.atomic
 def membership_grant(
-    *, actor: User | None, user: User, organisation: Organisation, role: str,
+    *,
+    actor: User | None,
+    user: User,
+    organisation: Organisation,
+    role: str,
     team: Team | None = None,
 ) -> Membership:
     _check_admin(actor, organisation)
@@ -218,10 +246,18 @@ def membership_grant(
         membership.team = team
         membership.save(update_fields=["team", "updated_at"])
     if created:
-        audit_record(actor=actor, action="membership.grant", organisation=organisation,
-                     target=membership, details={"user": user.username, "role": role})
-        notification_send(recipient=user, message_key="membership.granted",
-                          params={"role": role, "organisation_id": organisation.pk})
+        audit_record(
+            actor=actor,
+            action="membership.grant",
+            organisation=organisation,
+            target=membership,
+            details={"user": user.username, "role": role},
+        )
+        notification_send(
+            recipient=user,
+            message_key="membership.granted",
+            params={"role": role, "organisation_id": organisation.pk},
+        )
     return membership
 
 
@@ -234,15 +270,23 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> None:
         and membership.role == Role.ADMINISTRATOR
         and not Membership.objects.filter(
             organisation=membership.organisation, role=Role.ADMINISTRATOR
-        ).exclude(pk=membership.pk).exists()
+        )
+        .exclude(pk=membership.pk)
+        .exists()
     ):
         raise ValidationError("You are the last administrator of this organisation.")
-    audit_record(actor=actor, action="membership.revoke", organisation=membership.organisation,
-                 target=membership,
-                 details={"user": membership.user.username, "role": membership.role})
-    notification_send(recipient=membership.user, message_key="membership.revoked",
-                      params={"role": membership.role,
-                              "organisation_id": membership.organisation_id})
+    audit_record(
+        actor=actor,
+        action="membership.revoke",
+        organisation=membership.organisation,
+        target=membership,
+        details={"user": membership.user.username, "role": membership.role},
+    )
+    notification_send(
+        recipient=membership.user,
+        message_key="membership.revoked",
+        params={"role": membership.role, "organisation_id": membership.organisation_id},
+    )
     membership.delete()
 
 
@@ -254,17 +298,22 @@ def user_preferences_update(*, user: User, language: str, time_zone: str) -> Use
     user.language = language
     user.time_zone = time_zone
     user.save(update_fields=["language", "time_zone"])
-    audit_record(actor=user, action="user.preferences", target=user,
-                 details={"language": language, "time_zone": time_zone})
+    audit_record(
+        actor=user,
+        action="user.preferences",
+        target=user,
+        details={"language": language, "time_zone": time_zone},
+    )
     return user
 
 
 @transaction.atomic
 def user_switch_organisation(*, user: User, organisation: Organisation | None) -> User:
     """Choose the organisation the console works in (None: all the user can see)."""
-    if organisation is not None and not organisations_visible_to(user).filter(
-        pk=organisation.pk
-    ).exists():
+    if (
+        organisation is not None
+        and not organisations_visible_to(user).filter(pk=organisation.pk).exists()
+    ):
         raise PermissionDenied
     user.current_organisation = organisation
     user.save(update_fields=["current_organisation"])

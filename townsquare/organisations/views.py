@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from townsquare.core.http import StaffRequest
 from townsquare.organisations.forms import (
     MemberAddForm,
     OrganisationForm,
@@ -44,12 +45,13 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: StaffRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     organisations = organisations_visible_to(request.user)
     if query:
         organisations = organisations.filter(
-            Q(name__icontains=query) | Q(short_name__icontains=query)
+            Q(name__icontains=query)
+            | Q(short_name__icontains=query)
             | Q(translations__icontains=query)
         )
     return render(
@@ -60,7 +62,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def organisation_detail(request: StaffRequest, organisation_id: int) -> HttpResponse:
     organisation = organisation_get_for_user(request.user, organisation_id)
     memberships = memberships_visible_to(request.user).filter(organisation=organisation)
     children = organisations_visible_to(request.user).filter(parent=organisation)
@@ -79,7 +81,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
 
 
 @login_required
-def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def organisation_edit(request: StaffRequest, organisation_id: int) -> HttpResponse:
     organisation = organisation_get_for_user(request.user, organisation_id)
     if not request.user.has_perm("organisations.change_organisation", organisation):
         raise PermissionDenied
@@ -117,7 +119,7 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
 
 
 @login_required
-def team_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def team_new(request: StaffRequest, organisation_id: int) -> HttpResponse:
     organisation = organisation_get_for_user(request.user, organisation_id)
     if not request.user.has_perm("organisations.manage_teams", organisation):
         raise PermissionDenied
@@ -130,11 +132,13 @@ def team_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The team is created."))
             return redirect("organisations:detail", organisation.pk)
-    return render(request, "organisations/team_form.html", {"form": form, "organisation": organisation})
+    return render(
+        request, "organisations/team_form.html", {"form": form, "organisation": organisation}
+    )
 
 
 @login_required
-def member_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def member_add(request: StaffRequest, organisation_id: int) -> HttpResponse:
     organisation = organisation_get_for_user(request.user, organisation_id)
     if not request.user.has_perm("organisations.manage_members", organisation):
         raise PermissionDenied
@@ -142,18 +146,25 @@ def member_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            membership_grant(actor=request.user, user=data["username"], organisation=organisation,
-                             role=data["role"], team=data["team"])
+            membership_grant(
+                actor=request.user,
+                user=data["username"],
+                organisation=organisation,
+                role=data["role"],
+                team=data["team"],
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("The role is granted."))
             return redirect("organisations:detail", organisation.pk)
-    return render(request, "organisations/member_form.html", {"form": form, "organisation": organisation})
+    return render(
+        request, "organisations/member_form.html", {"form": form, "organisation": organisation}
+    )
 
 
 @login_required
-def staff_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def staff_new(request: StaffRequest, organisation_id: int) -> HttpResponse:
     organisation = organisation_get_for_user(request.user, organisation_id)
     if not request.user.has_perm("organisations.manage_members", organisation):
         raise PermissionDenied
@@ -162,26 +173,36 @@ def staff_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             staff = staff_user_create(
-                actor=request.user, username=data["username"], email=data["email"],
-                first_name=data["first_name"], last_name=data["last_name"],
-                language=organisation.default_language, time_zone=organisation.time_zone,
+                actor=request.user,
+                username=data["username"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                language=organisation.default_language,
+                time_zone=organisation.time_zone,
             )
-            membership_grant(actor=request.user, user=staff, organisation=organisation,
-                             role=data["role"])
+            membership_grant(
+                actor=request.user, user=staff, organisation=organisation, role=data["role"]
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(
                 request,
-                _("The account is created. The new colleague sets a password with “Forgot your password?” on the sign-in page."),
+                _(
+                    "The account is created. The new colleague sets a password with "
+                    "“Forgot your password?” on the sign-in page."
+                ),
             )
             return redirect("organisations:detail", organisation.pk)
-    return render(request, "organisations/staff_form.html", {"form": form, "organisation": organisation})
+    return render(
+        request, "organisations/staff_form.html", {"form": form, "organisation": organisation}
+    )
 
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_remove(request: StaffRequest, membership_id: int) -> HttpResponse:
     membership = membership_get_for_user(request.user, membership_id)
     if not request.user.has_perm("organisations.manage_members", membership.organisation):
         raise PermissionDenied
@@ -196,13 +217,15 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 @login_required
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: StaffRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     people = users_visible_to(request.user).order_by("username")
     if query:
         people = people.filter(
-            Q(username__icontains=query) | Q(first_name__icontains=query)
-            | Q(last_name__icontains=query) | Q(email__icontains=query)
+            Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
         )
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     visible_memberships = memberships_visible_to(request.user).filter(

@@ -12,7 +12,11 @@ from townsquare.organisations.selectors import public_organisations
 def home(request: HttpRequest) -> HttpResponse:
     organisations = list(public_organisations())
     government = next((o for o in organisations if o.kind == OrganisationKind.GOVERNMENT), None)
-    agencies = [o for o in organisations if o.kind not in (OrganisationKind.GOVERNMENT, OrganisationKind.NGO)]
+    agencies = [
+        o
+        for o in organisations
+        if o.kind not in (OrganisationKind.GOVERNMENT, OrganisationKind.NGO)
+    ]
     partners = [o for o in organisations if o.kind == OrganisationKind.NGO]
     return render(
         request,
