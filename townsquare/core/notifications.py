@@ -22,6 +22,12 @@ def _organisation_label(organisation_id: Any) -> str:
     return str(organisation) if organisation else _("a removed organisation")
 
 
+def _network_label(value: str) -> str:
+    from townsquare.channels.models import NETWORK_LABELS
+
+    return str(dict(NETWORK_LABELS).get(value, value))  # type: ignore[call-overload]
+
+
 def render_notification(notification: Notification) -> str:
     params = notification.params or {}
     key = notification.message_key
@@ -37,6 +43,26 @@ def render_notification(notification: Notification) -> str:
         }
     if key == "api_token.expiring":
         return _("Your API token “%(name)s” expires soon.") % {"name": params.get("name", "")}
+    if key == "account.review_overdue":
+        return _(
+            "Confirm that %(handle)s on %(network)s is still yours: its review is overdue."
+        ) % {
+            "handle": params.get("handle", ""),
+            "network": _network_label(params.get("network", "")),
+        }
+    if key == "account.access_lost":
+        return _("Townsquare lost access to %(handle)s on %(network)s. Reconnect it.") % {
+            "handle": params.get("handle", ""),
+            "network": _network_label(params.get("network", "")),
+        }
+    if key == "account.poll_gap":
+        return _(
+            "Some messages to %(handle)s on %(network)s could not be fetched: the network "
+            "returned only its most recent items."
+        ) % {
+            "handle": params.get("handle", ""),
+            "network": _network_label(params.get("network", "")),
+        }
     if key == "mfa.required":
         return _("Your role needs a second sign-in factor. Set one up now.")
     return _("You have a new notification.")

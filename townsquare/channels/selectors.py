@@ -1,0 +1,52 @@
+"""Reads of the registry, scoped to what the asking user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from townsquare.channels.models import Account, AccountStatus, InboundItem
+from townsquare.organisations.selectors import organisations_visible_to
+
+
+def accounts_visible_to(user: Any) -> QuerySet[Account]:
+    return Account.objects.filter(organisation__in=organisations_visible_to(user)).select_related(
+        "organisation", "responsible"
+    )
+
+
+def account_get_for_user(user: Any, account_id: Any) -> Account:
+    try:
+        return accounts_visible_to(user).get(pk=int(account_id))
+    except (Account.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such account") from exc
+
+
+def public_directory(query: str = "", network: str = "") -> QuerySet[Account]:
+    """Official accounts citizens can check: listed, not retired, of active organisations."""
+    accounts = (
+        Account.objects.filter(listed_publicly=True, organisation__is_active=True)
+        .exclude(status=AccountStatus.RETIRED)
+        .select_related("organisation")
+    )
+    if network:
+        accounts = accounts.filter(network=network)
+    query = query.strip()
+    if query:
+        key = query.lstrip("@").casefold()
+        accounts = accounts.filter(
+            Q(handle_key__contains=key)
+            | Q(display_name__icontains=query)
+            | Q(organisation__name__icontains=query)
+            | Q(organisation__short_name__icontains=query)
+            | Q(organisation__translations__icontains=query)
+            | Q(url__icontains=query)
+        )
+    return accounts.order_by("organisation__path", "network", "handle_key")
+
+
+def inbound_items_for_account(user: Any, account: Account) -> QuerySet[InboundItem]:
+    account_get_for_user(user, account.pk)
+    return InboundItem.objects.filter(account=account)

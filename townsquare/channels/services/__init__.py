@@ -1,0 +1,7 @@
+"""All writes of the channels module, split by concern:
+
+- accounts: the registry (create, update, retire, ownership review)
+- credentials: encrypted tokens, refresh with rotation, access problems
+- inbound: webhooks and polling into exactly-once inbound items
+- oauth: connecting an account through the network's consent screen
+"""
