@@ -55,10 +55,10 @@ $(ASSET_STAMP): node_modules/.package-lock.json scripts/build_assets.mjs $(wildc
 	@node scripts/build_assets.mjs
 
 messages: $(PY_STAMP)
-	@cd townsquare && ../$(BIN)/django-admin compilemessages -v0 --ignore=.venv
+	@cd townsquare && PYTHONPATH=$(CURDIR) ../$(BIN)/django-admin compilemessages -v0
 
 makemessages: $(PY_STAMP)
-	@cd townsquare && ../$(BIN)/django-admin makemessages -l ar -l zh_Hans --no-obsolete --ignore='static/*'
+	@cd townsquare && PYTHONPATH=$(CURDIR) ../$(BIN)/django-admin makemessages -l ar -l zh_Hans --no-obsolete --ignore='static/*'
 
 setup: debs-run $(PY_STAMP) $(ASSET_STAMP) messages
 

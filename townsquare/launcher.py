@@ -42,6 +42,7 @@ def _wait_until_listening(host: str, port: int, timeout: float) -> bool:
 def _banner(host: str, port: int) -> str:
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townsquare.settings")
     django.setup()
     from townsquare.organisations.demo import DEMO_PASSWORD, demo_logins
 
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             "--log-level",
             "warning",
         ],
-        "worker": [python, "manage.py", "run_huey", "--logfile", str(ROOT / "var" / "worker.log")],
+        "worker": [python, "manage.py", "run_huey"],
     }
     children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False

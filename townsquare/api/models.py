@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_PREFIX = "tsq"
+TOKEN_PREFIX = "tsq"  # noqa: S105 (the public marker of our tokens, not a secret)
 
 
 class ApiScope(models.TextChoices):
@@ -15,6 +15,7 @@ class ApiScope(models.TextChoices):
     WRITE_ORGANISATIONS = "write:organisations", _("Add teams, grant and revoke roles")
     READ_PEOPLE = "read:people", _("Read staff names")
     READ_AUDIT = "read:audit", _("Read the audit log (administrators)")
+    READ_CHANNELS = "read:channels", _("Read the registry of official accounts")
 
 
 class ApiToken(models.Model):

@@ -89,6 +89,8 @@ class RequireMfaMiddleware:
         if user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES):
             from townsquare.organisations.selectors import user_needs_mfa_setup
 
-            if user_needs_mfa_setup(user):
-                return redirect(reverse("console:mfa_required"))
+            setup_page = reverse("console:mfa_required")
+            # The set-up page itself must stay reachable, or the redirect never ends.
+            if request.path != setup_page and user_needs_mfa_setup(user):
+                return redirect(setup_page)
         return self.get_response(request)

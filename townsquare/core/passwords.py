@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -27,18 +28,55 @@ def blocked_passwords() -> frozenset[str]:
     with gzip.open(django_list, "rt", encoding="utf-8") as f:
         words = {line.strip().lower() for line in f if line.strip()}
     if PROJECT_BLOCKLIST.exists():
-        for line in PROJECT_BLOCKLIST.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                words.add(line.lower())
+        for raw_line in PROJECT_BLOCKLIST.read_text(encoding="utf-8").splitlines():
+            entry = raw_line.strip()
+            if entry and not entry.startswith("#"):
+                words.add(entry.lower())
     return frozenset(words)
 
 
 def _is_repetitive_or_sequential(password: str) -> bool:
     if len(set(password)) <= 2:
         return True
-    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(password)}
     return len(steps) == 1 and steps.pop() in (-1, 0, 1)
+
+
+def _personal_words(user: Any) -> list[str]:
+    words = list(CONTEXT_WORDS)
+    if user is not None:
+        for attr in ("username", "first_name", "last_name"):
+            part = str(getattr(user, attr, "") or "").lower()
+            if len(part) >= 4:
+                words.append(part)
+        email = str(getattr(user, "email", "") or "").lower()
+        local_part = email.split("@")[0]
+        if len(local_part) >= 4:
+            words.append(local_part)
+        if email:
+            words.append(email)
+    # Longest first, so "alice@example.org" goes before "alice".
+    return sorted(set(words), key=len, reverse=True)
+
+
+def _is_guessable_from(lowered: str, words: list[str]) -> bool:
+    """True when the password is one of ``words`` plus a little padding ("Alice2024!")."""
+    rest = lowered
+    found = False
+    for word in words:
+        if word in rest:
+            found = True
+            rest = rest.replace(word, "")
+    if not found:
+        return False
+    # What is left besides the names must be a real secret on its own: not short,
+    # not a pattern, not on the list.
+    core = "".join(ch for ch in rest if not ch.isspace())
+    return (
+        len(core) < 8
+        or _is_repetitive_or_sequential(core)
+        or core in blocked_passwords()
+    )
 
 
 def _normalise(password: str) -> str:
@@ -77,22 +115,11 @@ class NistPasswordValidator:
                 _("This password is a repeated or sequential pattern."),
                 code="password_pattern",
             )
-        personal = [w for w in CONTEXT_WORDS]
-        if user is not None:
-            for attr in ("username", "first_name", "last_name"):
-                part = str(getattr(user, attr, "") or "").lower()
-                if len(part) >= 4:
-                    personal.append(part)
-            email = str(getattr(user, "email", "") or "").lower().split("@")[0]
-            if len(email) >= 4:
-                personal.append(email)
-        for word in personal:
-            stripped = lowered.replace(word, "")
-            if word in lowered and len(set(stripped)) <= 3:
-                raise ValidationError(
-                    _("This password is too close to your name or to this service's name."),
-                    code="password_personal",
-                )
+        if _is_guessable_from(lowered, _personal_words(user)):
+            raise ValidationError(
+                _("This password is too close to your name or to this service's name."),
+                code="password_personal",
+            )
 
     def get_help_text(self) -> str:
         return _(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.conf import settings
+from django.db import connections, models, router
 from django.utils import timezone
 
 from townsquare.core.models import AuditEvent, Notification
@@ -54,3 +56,51 @@ def notification_mark_read(*, recipient: User, notification_id: int | None = Non
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
     return unread.update(read_at=timezone.now())
+
+
+READ_NOTIFICATION_RETENTION = timedelta(days=90)
+
+
+def notification_prune(
+    *, older_than: timedelta = READ_NOTIFICATION_RETENTION, now: datetime | None = None
+) -> int:
+    """Delete notifications read more than ``older_than`` ago; unread ones are kept."""
+    cutoff = (now or timezone.now()) - older_than
+    deleted, _ = Notification.objects.filter(read_at__lt=cutoff).delete()
+    if deleted:
+        audit_record(
+            actor=None,
+            action="notification.pruned",
+            details={"deleted": deleted, "read_before": cutoff.isoformat()},
+        )
+    return deleted
+
+
+def cache_expired_delete(*, now: datetime | None = None) -> int:
+    """Delete expired rows of every database-backed cache.
+
+    Django's database cache removes expired rows only once the table is full, so a quiet
+    installation would keep them (and any data in them) for ever.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    moment = (now or timezone.now()).replace(microsecond=0)
+    if not settings.USE_TZ:
+        moment = timezone.make_naive(moment)
+    deleted = 0
+    for alias in settings.CACHES:
+        cache = caches[alias]
+        if not isinstance(cache, DatabaseCache):
+            continue
+        connection = connections[router.db_for_write(cache.cache_model_class)]
+        table = connection.ops.quote_name(cache.cache_model_class._meta.db_table)
+        # Plain SQL that SQLite and PostgreSQL both understand; the table name comes from
+        # settings and is quoted by the backend.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608
+                [connection.ops.adapt_datetimefield_value(moment)],
+            )
+            deleted += max(cursor.rowcount, 0)
+    return deleted

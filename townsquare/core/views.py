@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from townsquare.core.forms import AuditFilterForm, PreferencesForm
+from townsquare.core.forms import AuditFilterForm, PreferencesForm, clean_query
 from townsquare.core.http import StaffRequest
 from townsquare.core.navigation import search_everything
 from townsquare.core.notifications import render_notification
@@ -75,7 +75,7 @@ def notifications_mark_read(request: StaffRequest) -> HttpResponse:
 
 @login_required
 def search(request: StaffRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    query = clean_query(request.GET.get("q", ""), max_length=200)
     results = search_everything(request.user, query) if len(query) >= 2 else []
     return render(
         request,
@@ -133,6 +133,9 @@ def audit_log(request: StaffRequest) -> HttpResponse:
             since=data["since"],
             until=data["until"],
         )
+    elif form.is_bound:
+        # A filter that cannot be read shows its error and no events, never all of them.
+        events = events.none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

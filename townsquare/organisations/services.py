@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -103,7 +104,8 @@ def organisation_create(
     )
     organisation.full_clean(exclude=["path"])
     organisation.save()
-    organisation.path = f"{parent.path if parent else '/'}{organisation.pk}/"
+    # Fixed-width segments so ordering by path is tree order ("/…02/" before "/…10/").
+    organisation.path = f"{parent.path if parent else '/'}{organisation.pk:08d}/"
     organisation.save(update_fields=["path"])
     audit_record(
         actor=actor, action="organisation.create", organisation=organisation, target=organisation
@@ -217,6 +219,11 @@ def staff_user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
+    if user.email:
+        # Administrators vouch for staff addresses. Marking them verified lets allauth
+        # activate MFA and match single sign-on by email without treating the local
+        # address as possibly planted.
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     audit_record(actor=actor, action="user.create", target=user)
     return user
 

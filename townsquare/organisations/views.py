@@ -9,9 +9,11 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from townsquare.core.forms import clean_query
 from townsquare.core.http import StaffRequest
 from townsquare.organisations.forms import (
     MemberAddForm,
@@ -46,7 +48,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def organisation_list(request: StaffRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    query = clean_query(request.GET.get("q", ""), max_length=100)
     organisations = organisations_visible_to(request.user)
     if query:
         organisations = organisations.filter(
@@ -142,7 +144,7 @@ def member_add(request: StaffRequest, organisation_id: int) -> HttpResponse:
     organisation = organisation_get_for_user(request.user, organisation_id)
     if not request.user.has_perm("organisations.manage_members", organisation):
         raise PermissionDenied
-    form = MemberAddForm(request.POST or None, organisation=organisation)
+    form = MemberAddForm(request.POST or None, organisation=organisation, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -218,7 +220,7 @@ def member_remove(request: StaffRequest, membership_id: int) -> HttpResponse:
 
 @login_required
 def people_list(request: StaffRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    query = clean_query(request.GET.get("q", ""), max_length=100)
     people = users_visible_to(request.user).order_by("username")
     if query:
         people = people.filter(
@@ -238,5 +240,10 @@ def people_list(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "organisations/people.html",
-        {"page": page, "rows": rows, "query": query, "query_string": f"q={query}" if query else ""},
+        {
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "query_string": urlencode({"q": query}) if query else "",
+        },
     )

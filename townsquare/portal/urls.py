@@ -7,4 +7,5 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("organisations/<slug:slug>/", views.organisation, name="organisation"),
+    path("directory/", views.directory, name="directory"),
 ]

@@ -1,0 +1,32 @@
+"""`manage.py load_demo`: create the Harbour Region demo government (used by `make run`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from townsquare.organisations.demo import demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo government (the Harbour Region) with staff users in every role. "
+        "Does nothing when a government already exists."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--quiet", action="store_true", help="Print nothing on success.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # The demo accounts share a published password and published TOTP secrets.
+            raise CommandError("Refusing to load demo accounts into a production installation.")
+        try:
+            summary = demo_load()
+        except ValidationError as exc:
+            raise CommandError(f"The demo data could not be loaded: {exc.messages}") from exc
+        if not options["quiet"]:
+            self.stdout.write(str(summary))
