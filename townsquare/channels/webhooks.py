@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from townsquare.channels.adapters.base import Network
+from townsquare.channels.adapters.base import AdapterError, Network
 from townsquare.channels.adapters.registry import WEBHOOKS, webhook_handler
 from townsquare.channels.models import Account
 from townsquare.channels.services.credentials import credentials_load
@@ -43,7 +43,10 @@ def receive(request: HttpRequest, network: str, account_id: int | None = None) -
         return JsonResponse({"error": "webhook not configured"}, status=404)
     query = {key: request.GET.get(key, "") for key in request.GET}
     if request.method == "GET":
-        answer = webhook_handler(kind).handshake(query, secret)
+        try:
+            answer = webhook_handler(kind).handshake(query, secret)
+        except AdapterError:
+            return JsonResponse({"error": "challenge refused"}, status=403)
         if answer is None:
             return JsonResponse({"error": "not a subscription challenge"}, status=400)
         return HttpResponse(answer, content_type="text/plain")

@@ -58,7 +58,9 @@ class FakeNetwork:
         self.routes: dict[tuple[str, str], Route] = {}
         self.requests: list[FakeRequest] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
