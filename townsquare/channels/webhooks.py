@@ -58,7 +58,8 @@ def receive(request: HttpRequest, network: str, account_id: int | None = None) -
     outcome = webhook_receive(
         network=kind.value,
         body=request.body,
-        headers=dict(request.headers),
+        # Some networks (Twilio) sign the full public address of the request.
+        headers={**dict(request.headers), "X-Townsquare-Url": request.build_absolute_uri()},
         query=query,
         secret=secret,
         account=account,

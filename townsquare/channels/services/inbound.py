@@ -53,6 +53,7 @@ KEPT_HEADERS = (
     "user-agent",
     "x-hub-signature-256",
     "x-telegram-bot-api-secret-token",
+    "x-townsquare-url",
     "x-twilio-signature",
     "x-request-id",
     "date",

@@ -114,3 +114,21 @@ def test_lost_access_flags_the_account_and_tells_its_people_once(alice, transpor
     assert (
         Notification.objects.filter(recipient=alice, message_key="account.access_lost").count() == 1
     )
+
+
+def test_rotation_command_reports_and_audits(alice, transport_account, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from townsquare.core.models import AuditEvent
+
+    credentials_store(actor=alice, account=transport_account, credentials=expiring())
+    settings.CHANNEL_ENCRYPTION_KEYS = [Fernet.generate_key().decode(),
+                                        *settings.CHANNEL_ENCRYPTION_KEYS]
+    out = StringIO()
+    call_command("rotate_channel_keys", stdout=out)
+    assert "Re-encrypted 1 stored credential" in out.getvalue()
+    assert AuditEvent.objects.filter(action="channels.keys_rotated").exists()
+    settings.CHANNEL_ENCRYPTION_KEYS = settings.CHANNEL_ENCRYPTION_KEYS[:1]
+    assert credentials_load(transport_account).access_token == SECRET
