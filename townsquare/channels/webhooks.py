@@ -29,6 +29,15 @@ def _secret_for(network: Network, account: Account | None) -> str:
     return str(settings.WEBHOOK_SECRETS.get(network.value, ""))
 
 
+def _verify_token_for(network: Network, account: Account | None, secret: str) -> str:
+    """The token a subscription challenge must echo (Meta's verify token); else the secret."""
+    if account is not None:
+        token = str(credentials_load(account).extra.get("webhook_verify_token", ""))
+    else:
+        token = str(settings.WEBHOOK_VERIFY_TOKENS.get(network.value, ""))
+    return token or secret
+
+
 @csrf_exempt
 def receive(request: HttpRequest, network: str, account_id: int | None = None) -> HttpResponse:
     kind = _network_or_404(network)
@@ -44,7 +53,9 @@ def receive(request: HttpRequest, network: str, account_id: int | None = None) -
     query = {key: request.GET.get(key, "") for key in request.GET}
     if request.method == "GET":
         try:
-            answer = webhook_handler(kind).handshake(query, secret)
+            answer = webhook_handler(kind).handshake(
+                query, _verify_token_for(kind, account, secret)
+            )
         except AdapterError:
             return JsonResponse({"error": "challenge refused"}, status=403)
         if answer is None:

@@ -205,7 +205,7 @@ def accounts_flag_overdue_reviews(*, now: dt.datetime | None = None) -> int:
     """Accounts whose owner did not re-confirm them in time go under review."""
     now = now or timezone.now()
     overdue = list(
-        Account.objects.select_for_update()
+        Account.objects.select_for_update(of=("self",))
         .filter(review_due_at__lt=now, status__in=[AccountStatus.ACTIVE, AccountStatus.DORMANT])
         .select_related("organisation", "responsible")
     )

@@ -59,6 +59,7 @@ def credentials_refresh(
     account: Account,
     refresh: Callable[[Credentials], Credentials],
     now: dt.datetime | None = None,
+    force_version: int | None = None,
 ) -> Credentials:
     """Fresh credentials for ``account``, refreshing them at most once across all workers.
 
@@ -72,8 +73,15 @@ def credentials_refresh(
         if row is None:
             raise AuthExpired("the account is not connected")
         current = decrypt_credentials(row.ciphertext)
-        if not credentials_need_refresh(current, now=now):
+        # ``force_version``: the network refused the token we loaded at that version. If
+        # another worker has stored newer tokens since, use theirs instead of refreshing.
+        forced = force_version is not None and row.version == force_version
+        if force_version is not None and not forced:
             return current
+        if not forced and not credentials_need_refresh(current, now=now):
+            return current
+        if not current.refresh_token:
+            raise AuthExpired("the access token expired and there is no refresh token")
         try:
             fresh = refresh(current)
         except AuthExpired:
@@ -92,6 +100,25 @@ def credentials_refresh(
         row.version += 1
         row.save(update_fields=["ciphertext", "expires_at", "version", "updated_at"])
         return fresh
+
+
+def credentials_version(account: Account) -> int:
+    row = Credential.objects.filter(account=account).only("version").first()
+    return row.version if row else 0
+
+
+@transaction.atomic
+def credentials_save_rotated(*, account: Account, before: Credentials, after: Credentials) -> None:
+    """Keep tokens an adapter renewed by itself during a call (e.g. Bluesky sessions)."""
+    if after == before:
+        return
+    row = Credential.objects.select_for_update().filter(account=account).first()
+    if row is None:
+        return
+    row.ciphertext = encrypt_credentials(after)
+    row.expires_at = after.expires_at
+    row.version += 1
+    row.save(update_fields=["ciphertext", "expires_at", "version", "updated_at"])
 
 
 @transaction.atomic

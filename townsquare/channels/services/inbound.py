@@ -10,7 +10,7 @@ deletion changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -20,9 +20,12 @@ from townsquare.channels.adapters.base import (
     AdapterError,
     AuthExpired,
     ChangeKind,
+    Credentials,
+    FetchResult,
     InboundChange,
     InvalidSignature,
     MalformedResponse,
+    Network,
     NotSupported,
     RateLimited,
     StaleEvent,
@@ -32,7 +35,12 @@ from townsquare.channels.adapters.base import (
     InboundItem as AdapterItem,
 )
 from townsquare.channels.adapters.http import backoff_delay
-from townsquare.channels.adapters.registry import adapter_class, webhook_handler
+from townsquare.channels.adapters.registry import (
+    OAUTH,
+    adapter_class,
+    oauth_client,
+    webhook_handler,
+)
 from townsquare.channels.models import (
     Account,
     ConnectionState,
@@ -44,6 +52,10 @@ from townsquare.channels.models import (
 from townsquare.channels.services.credentials import (
     account_mark_access_problem,
     credentials_load,
+    credentials_need_refresh,
+    credentials_refresh,
+    credentials_save_rotated,
+    credentials_version,
 )
 from townsquare.core.services import audit_record, notification_send
 
@@ -221,11 +233,8 @@ def account_poll(*, account: Account, now: dt.datetime | None = None) -> PollOut
         return PollOutcome(0, "deferred")
     if account.connection_state != ConnectionState.CONNECTED:
         return PollOutcome(0, "deferred")
-    adapter = adapter_class(account.network)(
-        credentials=credentials_load(account), config=account.config
-    )
     try:
-        result = adapter.fetch_inbound(cursor.cursor or None)
+        result = _fetch_with_fresh_credentials(account, cursor.cursor or None)
     except NotSupported:
         return PollOutcome(0, "push_only")
     except AuthExpired as exc:
@@ -268,6 +277,42 @@ def account_poll(*, account: Account, now: dt.datetime | None = None) -> PollOut
         _report_gap(account)
     cursor.save()
     return PollOutcome(len(result.items), "ok", gap=result.gap)
+
+
+def _refresher(account: Account) -> Callable[[Credentials], Credentials] | None:
+    """The network's token refresh, for networks connected through OAuth (else None)."""
+    if Network(account.network) not in OAUTH:
+        return None
+
+    def refresh(credentials: Credentials) -> Credentials:
+        try:
+            client = oauth_client(account.network, account.config)
+        except (ValueError, AdapterError) as exc:
+            raise AuthExpired("the OAuth settings of this account are incomplete") from exc
+        return client.refresh(credentials)
+
+    return refresh
+
+
+def _fetch_with_fresh_credentials(account: Account, cursor: str | None) -> FetchResult:
+    """Fetch, refreshing an expiring or refused OAuth token once (one refresh per account)."""
+    refresher = _refresher(account)
+    version = credentials_version(account)
+    credentials = credentials_load(account)
+    if refresher is not None and credentials_need_refresh(credentials):
+        credentials = credentials_refresh(account=account, refresh=refresher)
+        version = credentials_version(account)
+    adapter = adapter_class(account.network)(credentials=credentials, config=account.config)
+    try:
+        result = adapter.fetch_inbound(cursor)
+    except AuthExpired:
+        if refresher is None or not credentials.refresh_token:
+            raise
+        credentials = credentials_refresh(account=account, refresh=refresher, force_version=version)
+        adapter = adapter_class(account.network)(credentials=credentials, config=account.config)
+        result = adapter.fetch_inbound(cursor)
+    credentials_save_rotated(account=account, before=credentials, after=adapter.credentials)
+    return result
 
 
 def _report_gap(account: Account) -> None:

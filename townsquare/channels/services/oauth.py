@@ -53,7 +53,7 @@ def connection_complete(*, actor: User, state: str, code: str) -> Account:
     """Finish the flow started by ``connection_start`` (single use, same user, in time)."""
     with transaction.atomic():
         pending = (
-            OAuthState.objects.select_for_update()
+            OAuthState.objects.select_for_update(of=("self",))
             .select_related("account", "account__organisation")
             .filter(state=state)
             .first()
