@@ -12,9 +12,11 @@ PY_STAMP := $(VENV)/.installed-$(shell cat requirements/dev.lock 2>/dev/null | s
 ASSET_STAMP := townsquare/static/vendor/VERSION
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEBS := gettext
-TEST_DEBS := gettext chromium redis-server fonts-noto-core fonts-noto-cjk
+TEST_DEBS := gettext chromium redis-server dovecot-imapd fonts-noto-core fonts-noto-cjk
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The worker reaches the sandbox network through the web server at this address.
+SITE_URL ?= http://localhost:$(PORT)
 export DJANGO_SETTINGS_MODULE := townsquare.settings
 
 .PHONY: help run test setup debs-run debs-test lint types test-sqlite test-postgres test-browser bench clean messages makemessages
@@ -66,8 +68,8 @@ setup: debs-run $(PY_STAMP) $(ASSET_STAMP) messages
 run: setup
 	@$(BIN)/python manage.py migrate -v0
 	@$(BIN)/python manage.py createcachetable
-	@$(BIN)/python manage.py load_demo
-	@$(BIN)/python -m townsquare.launcher --host $(HOST) --port $(PORT)
+	@SITE_URL=$(SITE_URL) $(BIN)/python manage.py load_demo
+	@SITE_URL=$(SITE_URL) $(BIN)/python -m townsquare.launcher --host $(HOST) --port $(PORT)
 
 # --- Checks ----------------------------------------------------------------------------
 lint: $(PY_STAMP)

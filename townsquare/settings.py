@@ -6,7 +6,9 @@ directly or through ``<NAME>_FILE``. Production mode refuses unsafe values at st
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "huey.contrib.djhuey",
     "django_htmx",
+    "ninja",  # its bundled Swagger UI files, so the API docs need no CDN
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -89,8 +92,10 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "townsquare.core",
     "townsquare.organisations",
+    "townsquare.channels",
     "townsquare.api",
     "townsquare.portal",
+    "townsquare.sandbox",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +154,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    _db["TEST"] = {"NAME": env_str("TEST_SQLITE_NAME") or None}
+    # Tests use a file, not shared-cache memory: the same locking as production, so
+    # concurrency tests mean something (pytest-xdist adds a suffix per worker).
+    # One file per test process, so parallel runs never share it.
+    _db["TEST"] = {
+        "NAME": env_str("TEST_SQLITE_NAME")
+        or str(Path(tempfile.gettempdir()) / f"townsquare-test-{os.getpid()}.sqlite3")
+    }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
 else:
@@ -234,7 +245,10 @@ MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["administrator", "approver"
 
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Staff who already have an account sign in through SSO when the identity provider
+# vouches for their e-mail address (email_verified); the link is then remembered.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
 OIDC_SERVER_URL = env_str("OIDC_SERVER_URL")
@@ -295,6 +309,7 @@ TIME_ZONE = env_str("TIME_ZONE", "UTC")
 # --- Static and media files -----------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even before collectstatic
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
@@ -329,7 +344,49 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API --------------------------------------------------------------------------
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", default=365, minimum=1)
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", default=50, minimum=1)
+
+# --- Sandbox network (a local Mastodon-compatible network for the demo and tests) ---
+SANDBOX_MESSAGES_PER_MINUTE = env_int(
+    "SANDBOX_MESSAGES_PER_MINUTE", default=0 if PRODUCTION else 6, minimum=0
+)
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+# --- Channels ---------------------------------------------------------------------
+def _channel_keys() -> list[str]:
+    keys = [k.strip() for k in env_str("CHANNEL_ENCRYPTION_KEYS").split(",") if k.strip()]
+    if keys:
+        return keys
+    if PRODUCTION:
+        raise ConfigurationError(
+            "CHANNEL_ENCRYPTION_KEYS (or CHANNEL_ENCRYPTION_KEYS_FILE) must be set in production"
+        )
+    key_file = DATA_DIR / "channel_keys"
+    if not key_file.exists():
+        from cryptography.fernet import Fernet
+
+        key_file.write_text(Fernet.generate_key().decode("ascii"), encoding="utf-8")
+        key_file.chmod(0o600)
+    return [k.strip() for k in key_file.read_text(encoding="utf-8").split(",") if k.strip()]
+
+
+CHANNEL_ENCRYPTION_KEYS = _channel_keys()
+# Every account's owner re-confirms it this often (months); then it goes under review.
+ACCOUNT_REVIEW_MONTHS = env_int("ACCOUNT_REVIEW_MONTHS", default=6, minimum=1)
+# Shared secrets for app-wide webhook endpoints (/webhooks/<network>/), e.g. the Meta app
+# secret: WEBHOOK_SECRET_FACEBOOK, WEBHOOK_SECRET_INSTAGRAM, WEBHOOK_SECRET_WHATSAPP, …
+WEBHOOK_SECRETS = {
+    network: env_str(f"WEBHOOK_SECRET_{network.upper()}")
+    for network in ("facebook", "instagram", "whatsapp", "telegram", "wechat", "sms")
+    if env_str(f"WEBHOOK_SECRET_{network.upper()}")
+}
+# Tokens that subscription challenges must echo (Meta's "verify token"), when they differ
+# from the signing secret: WEBHOOK_VERIFY_TOKEN_FACEBOOK, …
+WEBHOOK_VERIFY_TOKENS = {
+    network: env_str(f"WEBHOOK_VERIFY_TOKEN_{network.upper()}")
+    for network in ("facebook", "instagram", "whatsapp")
+    if env_str(f"WEBHOOK_VERIFY_TOKEN_{network.upper()}")
+}
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024, minimum=1024)
 
 # --- Logging ----------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()

@@ -7,8 +7,12 @@ urlpatterns = [
     path("", include("townsquare.portal.urls")),
     path("console/", include("townsquare.core.urls")),
     path("console/organisations/", include("townsquare.organisations.urls")),
+    path("console/tokens/", include("townsquare.api.urls")),
+    path("console/channels/", include("townsquare.channels.urls")),
     path("accounts/", include("allauth.urls")),
+    path("webhooks/", include("townsquare.channels.webhook_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("sandbox/", include("townsquare.sandbox.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

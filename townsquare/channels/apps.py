@@ -6,3 +6,6 @@ class ChannelsConfig(AppConfig):
     name = "townsquare.channels"
     label = "channels"
     verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from townsquare.channels import navigation_registry  # noqa: F401

@@ -213,3 +213,32 @@ class PollCursor(models.Model):
 
     def __str__(self) -> str:
         return f"cursor {self.stream} of account {self.account_id}"
+
+
+class AccountMetricSnapshot(models.Model):
+    """One day of an account's activity and audience, kept for trends (see channels.health).
+
+    Counts are of that calendar day (in the installation's time zone); ``answered`` is how
+    many of that day's citizen messages had an answer when the snapshot was last recorded.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="metric_snapshots"
+    )
+    day = models.DateField()
+    # None when the network could not be asked (not connected, or it refused).
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    posts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    citizen_messages = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="snapshot_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"snapshot of account {self.account_id} on {self.day}"

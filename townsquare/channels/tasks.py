@@ -7,6 +7,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from townsquare.channels.models import Account, AccountStatus, ConnectionState
 from townsquare.channels.services.accounts import accounts_flag_overdue_reviews
+from townsquare.channels.services.health import account_snapshot_record
 from townsquare.channels.services.inbound import account_poll
 
 
@@ -32,3 +33,18 @@ def poll_connected_accounts() -> None:
 @db_periodic_task(crontab(minute="15", hour="3"))
 def flag_overdue_account_reviews() -> None:
     accounts_flag_overdue_reviews()
+
+
+@db_task()
+def snapshot_account(account_id: int) -> None:
+    account = Account.objects.filter(pk=account_id).select_related("organisation").first()
+    if account is not None:
+        account_snapshot_record(account=account)
+
+
+@db_periodic_task(crontab(minute="45", hour="23"))
+def snapshot_accounts_daily() -> None:
+    """Late each day: one snapshot task per account that is not retired (health trends)."""
+    ids = Account.objects.exclude(status=AccountStatus.RETIRED).values_list("pk", flat=True)
+    for account_id in ids:
+        snapshot_account(account_id)

@@ -79,6 +79,7 @@ def test_schema_lists_every_endpoint(api_schema):
         "GET /api/v1/organisations/{organisation_id}/members",
         "POST /api/v1/organisations/{organisation_id}/members",
         "DELETE /api/v1/memberships/{membership_id}",
+        "GET /api/v1/directory", "GET /api/v1/accounts", "GET /api/v1/accounts/{account_id}",
     }
 
 

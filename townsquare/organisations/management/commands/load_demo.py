@@ -28,5 +28,9 @@ class Command(BaseCommand):
             summary = demo_load()
         except ValidationError as exc:
             raise CommandError(f"The demo data could not be loaded: {exc.messages}") from exc
+        from townsquare.channels.demo import channels_demo_load
+
+        channels = channels_demo_load()
         if not options["quiet"]:
             self.stdout.write(str(summary))
+            self.stdout.write(str(channels))

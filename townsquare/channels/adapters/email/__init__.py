@@ -1,0 +1,1 @@
+"""E-mail: a mailbox read over IMAP, replies sent over SMTP."""

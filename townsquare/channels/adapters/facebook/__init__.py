@@ -1,0 +1,1 @@
+"""Facebook Pages: posts, comments and Messenger over the Graph API."""

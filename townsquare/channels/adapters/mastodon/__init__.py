@@ -1,0 +1,1 @@
+"""Mastodon: MastodonAdapter (client.py) and MastodonOAuth (oauth.py)."""

@@ -1,0 +1,1 @@
+"""RSS and Atom: reading feeds (RssAdapter) and rendering the agency's own (feed_writer)."""

@@ -1,0 +1,1 @@
+"""SMS through a Twilio-style gateway: citizens text the agency's number, staff reply."""

@@ -1,0 +1,1 @@
+"""Weibo (Sina Weibo Open Platform API v2)."""

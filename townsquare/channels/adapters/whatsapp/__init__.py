@@ -1,0 +1,1 @@
+"""WhatsApp Business Cloud API: customer messages in, replies out (no public posts)."""

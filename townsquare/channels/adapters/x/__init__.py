@@ -1,0 +1,1 @@
+"""X (Twitter) adapter, built on tweepy's API v2 client."""
