@@ -370,6 +370,16 @@ def _channel_keys() -> list[str]:
 
 
 CHANNEL_ENCRYPTION_KEYS = _channel_keys()
+# The installation's OAuth application per network (registered with the network once):
+# OAUTH_<NETWORK>_CLIENT_ID and OAUTH_<NETWORK>_CLIENT_SECRET (or _FILE).
+CHANNEL_OAUTH_APPS = {
+    network: {
+        "client_id": env_str(f"OAUTH_{network.upper()}_CLIENT_ID"),
+        "client_secret": env_str(f"OAUTH_{network.upper()}_CLIENT_SECRET"),
+    }
+    for network in ("mastodon", "x", "facebook", "instagram", "weibo")
+    if env_str(f"OAUTH_{network.upper()}_CLIENT_ID")
+}
 # Every account's owner re-confirms it this often (months); then it goes under review.
 ACCOUNT_REVIEW_MONTHS = env_int("ACCOUNT_REVIEW_MONTHS", default=6, minimum=1)
 # Shared secrets for app-wide webhook endpoints (/webhooks/<network>/), e.g. the Meta app

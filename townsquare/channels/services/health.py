@@ -34,9 +34,7 @@ def account_followers_fetch(*, account: Account, now: dt.datetime | None = None)
         account_mark_access_problem(account=account, note=str(exc))
         return None
     except (AdapterError, ImportError, LookupError, ValueError) as exc:
-        logger.warning(
-            "followers of account %s not fetched: %s", account.pk, type(exc).__name__
-        )
+        logger.warning("followers of account %s not fetched: %s", account.pk, type(exc).__name__)
         return None
     if profile.followers is None or profile.followers < 0:
         return None
@@ -84,4 +82,3 @@ def account_snapshot_record(
         },
     )
     return snapshot
-

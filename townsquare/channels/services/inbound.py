@@ -35,12 +35,7 @@ from townsquare.channels.adapters.base import (
     InboundItem as AdapterItem,
 )
 from townsquare.channels.adapters.http import backoff_delay
-from townsquare.channels.adapters.registry import (
-    OAUTH,
-    adapter_class,
-    oauth_client,
-    webhook_handler,
-)
+from townsquare.channels.adapters.registry import OAUTH, webhook_handler
 from townsquare.channels.models import (
     Account,
     ConnectionState,
@@ -49,6 +44,7 @@ from townsquare.channels.models import (
     PollCursor,
     WebhookDelivery,
 )
+from townsquare.channels.runtime import adapter_for, oauth_for
 from townsquare.channels.services.credentials import (
     account_mark_access_problem,
     credentials_load,
@@ -286,7 +282,7 @@ def _refresher(account: Account) -> Callable[[Credentials], Credentials] | None:
 
     def refresh(credentials: Credentials) -> Credentials:
         try:
-            client = oauth_client(account.network, account.config)
+            client = oauth_for(account)
         except (ValueError, AdapterError) as exc:
             raise AuthExpired("the OAuth settings of this account are incomplete") from exc
         return client.refresh(credentials)
@@ -302,14 +298,14 @@ def _fetch_with_fresh_credentials(account: Account, cursor: str | None) -> Fetch
     if refresher is not None and credentials_need_refresh(credentials):
         credentials = credentials_refresh(account=account, refresh=refresher)
         version = credentials_version(account)
-    adapter = adapter_class(account.network)(credentials=credentials, config=account.config)
+    adapter = adapter_for(account, credentials)
     try:
         result = adapter.fetch_inbound(cursor)
     except AuthExpired:
         if refresher is None or not credentials.refresh_token:
             raise
         credentials = credentials_refresh(account=account, refresh=refresher, force_version=version)
-        adapter = adapter_class(account.network)(credentials=credentials, config=account.config)
+        adapter = adapter_for(account, credentials)
         result = adapter.fetch_inbound(cursor)
     credentials_save_rotated(account=account, before=credentials, after=adapter.credentials)
     return result

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from townsquare.channels.adapters.base import AdapterError
-from townsquare.channels.adapters.registry import oauth_client
 from townsquare.channels.crypto import decrypt_text, encrypt_text
 from townsquare.channels.models import Account, OAuthState
+from townsquare.channels.runtime import oauth_for
 from townsquare.channels.services.accounts import check_can_manage_accounts
 from townsquare.channels.services.credentials import credentials_store
 from townsquare.organisations.models import User
@@ -34,7 +34,7 @@ def pkce_pair() -> tuple[str, str]:
 def connection_start(*, actor: User, account: Account, redirect_uri: str) -> str:
     """Remember state and verifier; return the network's authorisation address."""
     check_can_manage_accounts(actor, account.organisation)
-    client = oauth_client(account.network, account.config)
+    client = oauth_for(account)
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(32)
     OAuthState.objects.create(
@@ -68,7 +68,7 @@ def connection_complete(*, actor: User, state: str, code: str) -> Account:
         pending.save(update_fields=["used_at"])
     account = pending.account
     check_can_manage_accounts(actor, account.organisation)
-    client = oauth_client(account.network, account.config)
+    client = oauth_for(account)
     try:
         credentials = client.exchange_code(
             code=code,
