@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import datetime
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
@@ -245,6 +246,36 @@ def test_placeholder_check_catches_mistakes():
     chinese = Entry(line=3, msgid=plural.msgid, msgid_plural=plural.msgid_plural,
                     msgstr={0: "“%(query)s”的搜索结果"})  # fmt: skip
     assert placeholder_problems("zh-hans", chinese)
+
+
+@pytest.mark.xdist_group("translations")
+def test_catalogues_hold_every_marked_string(tmp_path, settings, monkeypatch):
+    """Run makemessages on a copy of the code: no marked string may be missing from the .po.
+
+    A new {% translate %} or gettext() call fails here until `make makemessages` is run and
+    the new entries are translated.
+    """
+    assert shutil.which("xgettext"), "gettext is needed (the Makefile installs it)"
+    package = LOCALE_DIR.parent
+    copy = tmp_path / package.name
+    shutil.copytree(
+        package,
+        copy,
+        ignore=shutil.ignore_patterns("static", "locale", "__pycache__", "*.pyc", "*.mo"),
+    )
+    (copy / "locale").mkdir()
+    settings.LOCALE_PATHS = [str(copy / "locale")]
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["ar"], verbosity=0, ignore_patterns=["static/*"])
+    fresh = parse_po(copy / "locale" / "ar" / "LC_MESSAGES" / "django.po")
+    wanted = {(e.msgctxt, e.msgid) for e in fresh if e.msgid}
+    for language in CATALOGUES:
+        _, entries = catalogue(language)
+        missing = wanted - {(e.msgctxt, e.msgid) for e in entries}
+        assert not missing, (
+            f"{len(missing)} marked strings are not in the {language} catalogue: run "
+            f"`make makemessages` and translate them: {sorted(m[1] for m in missing)[:20]}"
+        )
 
 
 def test_parser_reads_flags_plurals_and_continuations(tmp_path):

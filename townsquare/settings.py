@@ -302,6 +302,7 @@ LANGUAGES = [("en", "English"), ("ar", "العربية"), ("zh-hans", "简体中
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ConfigurationError("LANGUAGE_CODE must be one of en, ar, zh-hans")
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["townsquare.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -12,7 +12,7 @@ from townsquare.channels.adapters.base import Credentials
 from townsquare.channels.models import Account, AccountStatus
 from townsquare.channels.services.accounts import account_create, handle_key
 from townsquare.channels.services.credentials import credentials_store
-from townsquare.organisations.models import Organisation, Role
+from townsquare.organisations.models import Organisation, Role, User
 
 # Accounts on real networks each demo body lists (handle, languages, purpose, status).
 LISTED: dict[str, list[tuple[str, str, list[str], str, str]]] = {
@@ -54,7 +54,7 @@ class ChannelsDemoSummary:
         )
 
 
-def _responsible(organisation: Organisation):
+def _responsible(organisation: Organisation) -> User | None:
     membership = (
         organisation.memberships.filter(role__in=[Role.ADMINISTRATOR, Role.EDITOR])
         .select_related("user")

@@ -25,7 +25,9 @@ def _network_or_404(network: str) -> Network:
 
 def _secret_for(network: Network, account: Account | None) -> str:
     if account is not None:
-        return str(credentials_load(account).extra.get("webhook_secret", ""))
+        extra = credentials_load(account).extra
+        # Twilio signs with the account's auth token; others have a webhook secret.
+        return str(extra.get("webhook_secret") or extra.get("auth_token") or "")
     return str(settings.WEBHOOK_SECRETS.get(network.value, ""))
 
 

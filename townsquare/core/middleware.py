@@ -61,6 +61,7 @@ class UserPreferencesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        previous_language = translation.get_language()
         if user.is_authenticated:
             language = getattr(user, "language", "") or settings.LANGUAGE_CODE
             translation.activate(language)
@@ -73,6 +74,8 @@ class UserPreferencesMiddleware:
         if user.is_authenticated:
             response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         timezone.deactivate()
+        # The thread goes on to serve others: leave no user's language behind.
+        translation.activate(previous_language or settings.LANGUAGE_CODE)
         return response
 
 

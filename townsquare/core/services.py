@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connections, models, router
 from django.utils import timezone
+from django.utils.translation import override
 
 from townsquare.core.models import AuditEvent, Notification
 from townsquare.core.request_context import current_origin
@@ -27,6 +28,9 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the audit log (the only way an event is ever written)."""
     origin = current_origin()
+    with override(settings.LANGUAGE_CODE):
+        # Labels are recorded once, in the installation's language, whoever is asking.
+        target_label = str(target)[:300] if target is not None else ""
     label = actor_label or (actor.get_username() if actor is not None else "system")
     return AuditEvent.objects.create(
         actor=actor,
@@ -35,7 +39,7 @@ def audit_record(
         organisation=organisation,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_label=str(target)[:300] if target is not None else "",
+        target_label=target_label,
         ip_address=origin.ip_address if origin else None,
         user_agent=origin.user_agent[:300] if origin else "",
         details=details or {},

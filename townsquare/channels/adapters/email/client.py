@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import imaplib
 import ipaddress
@@ -55,7 +56,8 @@ from townsquare.channels.adapters.email.imap_parse import parse_fetch
 from townsquare.channels.adapters.email.items import HEADER_ITEMS, message_to_item
 
 NETWORK = "email"
-_SAFE_MSG_ID = r"^<[!-;=?-~]+>$"  # printable ASCII without < > or spaces
+# Printable ASCII without < > " \ or spaces: safe inside an IMAP quoted string.
+_SAFE_MSG_ID = r"^<[!#-;=?-\[\]-~]+>$"
 
 
 def _is_loopback(host: str) -> bool:
@@ -91,7 +93,7 @@ class EmailConfig(BaseModel):
             raise ValueError("IMAP without TLS is only allowed to a loopback address")
         if not (self.smtp_ssl or self.smtp_starttls) and not _is_loopback(self.smtp_host):
             raise ValueError("SMTP without TLS is only allowed to a loopback address")
-        if any(c in self.folder for c in "\r\n\"\\"):
+        if any(c in self.folder for c in '\r\n"\\'):
             raise ValueError("the folder name contains characters IMAP cannot take here")
         return self
 
@@ -240,9 +242,7 @@ class EmailAdapter(ChannelAdapter):
                         message,
                         uid_validity=validity,
                         own_address=self.settings.address,
-                        fetch_section=lambda section, size, uid=uid: self._fetch_section(
-                            box, uid, section, size
-                        ),
+                        fetch_section=functools.partial(self._fetch_section, box, uid),
                         max_text_bytes=self.settings.max_text_bytes,
                     )
                 )
@@ -268,7 +268,7 @@ class EmailAdapter(ChannelAdapter):
     def _original_headers(self, remote_id: str) -> dict[str, str]:
         with self._session() as box:
             if remote_id.startswith("imap:"):
-                _, validity, uid = (remote_id.split(":") + ["", ""])[:3]
+                _, validity, uid = [*remote_id.split(":"), "", ""][:3]
                 status = box.folder.status(self.settings.folder, ["UIDVALIDITY"])
                 if str(status.get("UIDVALIDITY")) != validity or not uid.isdigit():
                     raise RemoteRejected(f"{NETWORK}: the original message is no longer there")
@@ -313,11 +313,13 @@ class EmailAdapter(ChannelAdapter):
         domain = self.settings.address.rpartition("@")[2]
         if post.idempotency_key:
             digest = hashlib.sha256(post.idempotency_key.encode("utf-8")).hexdigest()[:32]
-            message_id = f"<{digest}.townsquare@{domain}>"
+            message_id = f"<{digest[:24]}@{domain}>"
         else:
-            message_id = f"<{uuid.uuid4().hex}.townsquare@{domain}>"
+            message_id = f"<{uuid.uuid4().hex[:24]}@{domain}>"
         message = EmailMessage(policy=SMTP_POLICY)
-        message["From"] = formataddr((single_line(self.settings.display_name), self.settings.address))
+        message["From"] = formataddr(
+            (single_line(self.settings.display_name), self.settings.address)
+        )
         message["To"] = formataddr((name, address))
         message["Subject"] = reply_subject(decode_words(original.get("subject", "")))
         message["Date"] = formatdate(usegmt=True)
@@ -331,23 +333,33 @@ class EmailAdapter(ChannelAdapter):
         self._send(message, address)
         return PublishedPost(remote_id=message_id, url="", published_at=dt.datetime.now(dt.UTC))
 
+    def _smtp_login(self, smtp: smtplib.SMTP) -> None:
+        if self._password:
+            smtp.login(self._username, self._password)
+            return
+        # auth() neither greets first nor checks the answer to a bare AUTH.
+        smtp.ehlo_or_helo_if_needed()
+        offered = (smtp.esmtp_features.get("auth") or "").upper().split()
+        if "XOAUTH2" not in offered:
+            raise RemoteRejected(f"{NETWORK}: the SMTP server does not offer XOAUTH2")
+        oauth = f"user={self._username}\x01auth=Bearer {self._token}\x01\x01"
+        smtp.auth("XOAUTH2", lambda challenge=None: oauth, initial_response_ok=True)
+
     def _send(self, message: EmailMessage, recipient: str) -> None:
         s = self.settings
         context = ssl.create_default_context()
         try:
             smtp: smtplib.SMTP
             if s.smtp_ssl:
-                smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.timeout, context=context)
+                smtp = smtplib.SMTP_SSL(
+                    s.smtp_host, s.smtp_port, timeout=s.timeout, context=context
+                )
             else:
                 smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout)
             with smtp:
                 if s.smtp_starttls and not s.smtp_ssl:
                     smtp.starttls(context=context)
-                if self._password:
-                    smtp.login(self._username, self._password)
-                else:
-                    oauth = f"user={self._username}\x01auth=Bearer {self._token}\x01\x01"
-                    smtp.auth("XOAUTH2", lambda challenge=None: oauth, initial_response_ok=True)
+                self._smtp_login(smtp)
                 smtp.send_message(message, from_addr=s.address, to_addrs=[recipient])
         except smtplib.SMTPAuthenticationError:
             raise AuthExpired(f"{NETWORK}: the SMTP server refused the login") from None

@@ -34,7 +34,9 @@ _ASCII = frozenset({"ascii", "us-ascii", "ansi_x3.4-1968", "646"})
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|r|رد|回复|答复)\s*(\[\d+\])?\s*[:：]", re.IGNORECASE)
+_REPLY_PREFIX = re.compile(
+    r"^\s*(re|aw|sv|antw|r|رد|回复|答复)\s*(\[\d+\])?\s*[:：]", re.IGNORECASE
+)
 
 
 def _codec(charset: str | None) -> str:
@@ -126,8 +128,8 @@ def header_fields(raw: bytes, fallback_charset: str = "") -> list[tuple[str, str
     UTF-8, then the fallback charset, then with replacement characters.
     """
     fields: list[tuple[str, bytearray]] = []
-    for line in raw.split(b"\n"):
-        line = line.rstrip(b"\r")
+    for raw_line in raw.split(b"\n"):
+        line = raw_line.rstrip(b"\r")
         if not line:
             if fields:
                 break
@@ -136,11 +138,16 @@ def header_fields(raw: bytes, fallback_charset: str = "") -> list[tuple[str, str
             if fields:
                 fields[-1][1].extend(b" " + line.strip())
             continue
-        name, colon, value = line.partition(b":")
-        if not colon or not name.strip():
+        field_name, colon, field_value = line.partition(b":")
+        if not colon or not field_name.strip():
             continue
-        fields.append((name.strip().decode("ascii", errors="replace").lower(), bytearray(value.strip())))
-    result = []
+        fields.append(
+            (
+                field_name.strip().decode("ascii", errors="replace").lower(),
+                bytearray(field_value.strip()),
+            )
+        )
+    result: list[tuple[str, str]] = []
     for name, value in fields:
         try:
             text = bytes(value).decode("utf-8")
@@ -163,7 +170,7 @@ def parse_address(value: str) -> tuple[str, str]:
     """(display name decoded, address) of the first mailbox in a From/Reply-To value."""
     pairs = email.utils.getaddresses([value])
     for name, address in pairs:
-        if address:
+        if "@" in address:
             return single_line(decode_words(name)), single_line(address)
     return single_line(decode_words(value)), ""
 

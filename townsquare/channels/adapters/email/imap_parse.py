@@ -19,7 +19,7 @@ from townsquare.channels.adapters.email.decoding import decode_bytes
 
 Token = Any  # bytes (string) | str (atom) | int | None (NIL) | list[Token]
 
-_ATOM_END = frozenset(b" ()\r\n{\"")
+_ATOM_END = frozenset(b' ()\r\n{"')
 
 
 def join_fetch_data(data: list[Any]) -> bytes:
@@ -161,7 +161,7 @@ class Part:
     mime_type: str
     params: dict[str, str]
     encoding: str
-    size: int  # octets as transferred (base64 is about 4/3 of the decoded size)
+    size: int  # octets as transferred (base64 is about 78/57 of the decoded size)
     disposition: str = ""
     disposition_params: dict[str, str] = field(default_factory=dict)
 
@@ -175,8 +175,8 @@ class Part:
 
     @property
     def decoded_size(self) -> int:
-        if self.encoding == "base64":
-            return self.size * 3 // 4
+        if self.encoding == "base64":  # 76 characters and CRLF carry 57 bytes
+            return self.size * 57 // 78
         return self.size
 
 

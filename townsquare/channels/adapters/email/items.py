@@ -56,8 +56,9 @@ def message_to_item(
     body_part, attachments = choose_parts(parts)
     fallback_charset = body_part.charset if body_part else ""
     headers: dict[str, str] = {}
-    for name, value in header_fields(header_bytes if isinstance(header_bytes, bytes) else b"",
-                                     fallback_charset):
+    for name, value in header_fields(
+        header_bytes if isinstance(header_bytes, bytes) else b"", fallback_charset
+    ):
         headers.setdefault(name, value)
 
     author_name, author_address = parse_address(headers.get("from", ""))
@@ -101,7 +102,9 @@ def message_to_item(
             "to": single_line(decode_words(headers.get("to", ""))),
             "cc": single_line(decode_words(headers.get("cc", ""))),
             "reply_to": parse_address(headers.get("reply-to", ""))[1],
-            "size": message.get("RFC822.SIZE") if isinstance(message.get("RFC822.SIZE"), int) else 0,
+            "size": message.get("RFC822.SIZE")
+            if isinstance(message.get("RFC822.SIZE"), int)
+            else 0,
             "text_truncated": truncated,
             "auto_submitted": single_line(headers.get("auto-submitted", "")),
             "attachments": [

@@ -33,6 +33,19 @@ def dovecot() -> Iterator[Dovecot]:
 
 
 @pytest.fixture
+def lone_dovecot(dovecot: Dovecot) -> Iterator[Dovecot]:
+    """A separate Dovecot for failed logins: after one, Dovecot delays every later login
+    from the same address by seconds (its auth penalty), which would slow the others."""
+    binary = dovecot_binary()
+    assert binary is not None
+    server = start_dovecot(binary, {"lone@transport.gov.example": "Right-Secret-1"})
+    try:
+        yield server
+    finally:
+        stop_dovecot(server)
+
+
+@pytest.fixture
 def mailbox_user(dovecot: Dovecot) -> str:
     """A fresh, empty mailbox for each test."""
     number = next(_counter)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import grp
 import imaplib
 import os
 import pwd
@@ -24,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 DOVECOT_CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
 
@@ -81,6 +82,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
 default_login_user = {login_user}
@@ -124,7 +126,7 @@ def start_dovecot(binary: str, users: dict[str, str]) -> Dovecot:
     else:
         mail_user = pwd.getpwuid(os.getuid())
         internal_user = login_user = mail_user.pw_name
-        internal_group = str(mail_user.pw_gid)
+        internal_group = grp.getgrgid(mail_user.pw_gid).gr_name
     lines = "".join(f"{user}:{{PLAIN}}{pw}::::::\n" for user, pw in users.items())
     (root / "passwd").write_text(lines, encoding="utf-8")
     (root / "passwd").chmod(0o644)
@@ -189,8 +191,12 @@ class CapturingHandler:
         self.password = ""
         self.token = ""
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
-        self, server: SMTPServer, session: Session, envelope: Envelope, address: str,
+    async def handle_RCPT(
+        self,
+        server: SMTPServer,
+        session: Session,
+        envelope: Envelope,
+        address: str,
         rcpt_options: list[str],
     ) -> str:
         if self.refuse_rcpt:
@@ -198,26 +204,29 @@ class CapturingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, server: SMTPServer, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
         if self.refuse_data:
             return self.refuse_data
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
     def authenticate(
-        self, server: SMTPServer, session: Session, envelope: Envelope, mechanism: str,
+        self,
+        server: SMTPServer,
+        session: Session,
+        envelope: Envelope,
+        mechanism: str,
         auth_data: Any,
     ) -> AuthResult:
         if isinstance(auth_data, LoginPassword):
             login = auth_data.login.decode()
             password = auth_data.password.decode()
             self.logins.append((mechanism, login))
-            return AuthResult(success=password == self.password)
-        return AuthResult(success=False)
+            # handled=False: aiosmtpd then answers 535 itself on failure.
+            return AuthResult(success=password == self.password, handled=False)
+        return AuthResult(success=False, handled=False)
 
-    async def auth_XOAUTH2(self, server: SMTPServer, args: list[str]) -> AuthResult:  # noqa: N802
+    async def auth_XOAUTH2(self, server: SMTPServer, args: list[str]) -> AuthResult:
         """RFC-less but documented by Google/Microsoft: base64("user=…^Aauth=Bearer …^A^A")."""
         import base64
 

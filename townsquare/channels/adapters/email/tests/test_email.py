@@ -29,6 +29,8 @@ from townsquare.channels.adapters.email.tests.servers import CapturingHandler, D
 from townsquare.channels.adapters.registry import adapter_class
 
 CITIZEN = "layla@example.net"
+# aiosmtpd warns that AUTH without TLS is unsafe: true, and fine on loopback in tests.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 
 def make_adapter(
@@ -85,7 +87,7 @@ def mail(
     ]
     if message_id:
         headers.append(f"Message-ID: {message_id}")
-    head = "\r\n".join(headers).encode("ascii") + b"\r\n"
+    head = "\r\n".join(headers).encode("latin-1") + b"\r\n"
     if extra_headers:
         head += extra_headers.encode("latin-1") + b"\r\n"
     return head + b"\r\n" + body
@@ -200,7 +202,8 @@ def test_arabic_utf8_and_windows_1256(dovecot: Dovecot, mailbox_user: str) -> No
             sender=f"=?windows-1256?B?{b64('أحمد', 'cp1256')}?= <ahmad@example.net>",
             content_type="text/plain; charset=windows-1256",
             transfer_encoding="quoted-printable",
-            body="".join(f"={b:02X}" if b > 127 else chr(b) for b in cp1256_body).encode() + b"\r\n",
+            body="".join(f"={b:02X}" if b > 127 else chr(b) for b in cp1256_body).encode()
+            + b"\r\n",
             message_id="<ar-1256@example.net>",
         ),
     )
@@ -278,9 +281,14 @@ def test_html_only_message_becomes_safe_text(dovecot: Dovecot, mailbox_user: str
     assert item.text == "Dear agency,\n\nThe lights & signs are off."
 
 
-def multipart(*parts: bytes, subtype: str = "mixed", boundary: str = "BOUNDARY") -> tuple[str, bytes]:
+def multipart(
+    *parts: bytes, subtype: str = "mixed", boundary: str = "BOUNDARY"
+) -> tuple[str, bytes]:
     body = b"".join(b"--" + boundary.encode() + b"\r\n" + p + b"\r\n" for p in parts)
-    return f'multipart/{subtype}; boundary="{boundary}"', body + b"--" + boundary.encode() + b"--\r\n"
+    return (
+        f'multipart/{subtype}; boundary="{boundary}"',
+        body + b"--" + boundary.encode() + b"--\r\n",
+    )
 
 
 def test_attachments_are_listed_not_downloaded(
@@ -295,13 +303,13 @@ def test_attachments_are_listed_not_downloaded(
     )
     content_type, body = multipart(
         f"Content-Type: {alternative_type}\r\n\r\n".encode() + alternative,
-        b"Content-Type: application/octet-stream; name=\"scan.bin\"\r\n"
-        b"Content-Disposition: attachment; filename=\"scan.bin\"\r\n"
+        b'Content-Type: application/octet-stream; name="scan.bin"\r\n'
+        b'Content-Disposition: attachment; filename="scan.bin"\r\n'
         b"Content-Transfer-Encoding: base64\r\n\r\n" + huge,
         b"Content-Type: application/pdf\r\n"
         b"Content-Disposition: attachment; filename*=utf-8''%E6%8A%A5%E5%91%8A.pdf\r\n"
         b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(b"%PDF-1.4 tiny"),
-        b"Content-Type: image/jpeg; name=\"=?utf-8?B?" + b64("صورة.jpg").encode() + b"?=\"\r\n"
+        b'Content-Type: image/jpeg; name="=?utf-8?B?' + b64("صورة.jpg").encode() + b'?="\r\n'
         b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(b"\xff\xd8\xff\xe0"),
     )
     dovecot.append(mailbox_user, mail(content_type=content_type, body=body))
@@ -318,7 +326,9 @@ def test_attachments_are_listed_not_downloaded(
     attachments = item.raw["attachments"]
     assert [a["filename"] for a in attachments] == ["scan.bin", "报告.pdf", "صورة.jpg"]
     assert [a["mime_type"] for a in attachments] == [
-        "application/octet-stream", "application/pdf", "image/jpeg"
+        "application/octet-stream",
+        "application/pdf",
+        "image/jpeg",
     ]
     assert 3_000_000 < attachments[0]["size"] < 3_100_000
     assert item.raw["size"] > 4_000_000
@@ -326,9 +336,7 @@ def test_attachments_are_listed_not_downloaded(
     assert item.attachment_urls == ()
 
 
-def test_threading_own_messages_and_missing_message_id(
-    dovecot: Dovecot, mailbox_user: str
-) -> None:
+def test_threading_own_messages_and_missing_message_id(dovecot: Dovecot, mailbox_user: str) -> None:
     dovecot.append(
         mailbox_user,
         mail(
@@ -338,8 +346,13 @@ def test_threading_own_messages_and_missing_message_id(
             "References: <m1@example.net>\r\n <reply1@transport.gov.example>",
         ),
     )
-    dovecot.append(mailbox_user, mail(sender=f"Transport Agency <{mailbox_user.upper()}>",
-                                      message_id="<own@transport.gov.example>"))
+    dovecot.append(
+        mailbox_user,
+        mail(
+            sender=f"Transport Agency <{mailbox_user.upper()}>",
+            message_id="<own@transport.gov.example>",
+        ),
+    )
     dovecot.append(mailbox_user, mail(message_id=None))
     thread, own, anonymous = fetch_all(make_adapter(dovecot, mailbox_user))
     assert thread.conversation_id == "<m1@example.net>"
@@ -349,17 +362,19 @@ def test_threading_own_messages_and_missing_message_id(
     assert anonymous.remote_id == f"imap:{validity}:3"
 
 
-def test_profile_wrong_password_and_missing_folder(dovecot: Dovecot, mailbox_user: str) -> None:
+def test_profile_wrong_password_and_missing_folder(
+    dovecot: Dovecot, mailbox_user: str, lone_dovecot: Dovecot
+) -> None:
     profile = make_adapter(dovecot, mailbox_user).fetch_profile()
     assert profile.handle == mailbox_user and profile.display_name == "Transport Agency"
     assert profile.followers is None
-    bad = make_adapter(dovecot, mailbox_user, password="Wrong-Secret-123")
+    with pytest.raises(RemoteRejected, match="folder"):
+        make_adapter(dovecot, mailbox_user, folder="Nope").fetch_inbound(None)
+    bad = make_adapter(lone_dovecot, "lone@transport.gov.example", password="Wrong-Secret-123")
     with pytest.raises(AuthExpired) as caught:
         bad.fetch_inbound(None)
     for text in (str(caught.value), repr(caught.value), repr(bad), repr(bad.credentials)):
         assert "Wrong-Secret-123" not in text
-    with pytest.raises(RemoteRejected, match="folder"):
-        make_adapter(dovecot, mailbox_user, folder="Nope").fetch_inbound(None)
 
 
 @pytest.fixture
@@ -389,8 +404,9 @@ def silent_server() -> Iterator[int]:
     listener.close()
 
 
-def test_timeouts_and_unreachable_servers(dovecot: Dovecot, mailbox_user: str,
-                                          silent_server: int) -> None:
+def test_timeouts_and_unreachable_servers(
+    dovecot: Dovecot, mailbox_user: str, silent_server: int
+) -> None:
     hung = make_adapter(dovecot, mailbox_user, imap_port=silent_server, timeout=0.3)
     with pytest.raises(TransientError):
         hung.fetch_inbound(None)
@@ -437,13 +453,13 @@ def test_reply_threads_and_keeps_unicode(
     assert message["Subject"] == "Re: الحافلة 12"
     assert message["In-Reply-To"] == "<q1@example.net>"
     assert message["References"].split() == ["<root@example.net>", "<q1@example.net>"]
-    assert message["Message-ID"] == published.remote_id
+    assert message["Message-ID"].strip() == published.remote_id
     assert published.remote_id.endswith("@transport.gov.example>")
     assert message["To"].addresses[0].addr_spec == "layla.replies@example.net"
     assert message["To"].addresses[0].display_name == "ليلى"
     assert message["From"].addresses[0].display_name == "Transport Agency"
     assert message.get_content_charset() == "utf-8"
-    assert message.get_content().rstrip("\n") == text
+    assert message.get_content().replace("\r\n", "\n").rstrip("\n") == text
     # The same idempotency key gives the same Message-ID (a retry is recognisable).
     again = adapter.reply("<q1@example.net>", PostRequest(text=text, idempotency_key="k-1"))
     assert again.remote_id == published.remote_id
@@ -473,8 +489,9 @@ def test_reply_failures(
     adapter = make_adapter(dovecot, mailbox_user, smtp_port=controller.port)
     with pytest.raises(RemoteRejected, match="not in"):
         adapter.reply("<unknown@example.net>", PostRequest(text="hi"))
-    with pytest.raises(RemoteRejected, match="Message-ID"):
-        adapter.reply('<a"b>\r\nX-Injected: 1', PostRequest(text="hi"))
+    for hostile in ('<a"b>\r\nX-Injected: 1', '<a" OR ALL "b@x>', "<a\\b@x>", "<ü@x>"):
+        with pytest.raises(RemoteRejected, match="Message-ID"):
+            adapter.reply(hostile, PostRequest(text="hi"))
     handler.refuse_rcpt = "550 5.1.1 No such user"
     with pytest.raises(RemoteRejected, match="recipient"):
         adapter.reply("<m1@example.net>", PostRequest(text="hi"))
@@ -502,7 +519,9 @@ def test_xoauth2_for_smtp(
     dovecot.append(mailbox_user, mail())
     original_headers = adapter._original_headers
     adapter._original_headers = lambda remote_id: {  # type: ignore[method-assign]
-        "from": CITIZEN, "subject": "Bus stop", "message-id": "<m1@example.net>"
+        "from": CITIZEN,
+        "subject": "Bus stop",
+        "message-id": "<m1@example.net>",
     }
     try:
         adapter.reply("<m1@example.net>", PostRequest(text="hello"))
