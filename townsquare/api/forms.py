@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.api.models import ApiScope
@@ -27,8 +28,10 @@ class ApiTokenForm(forms.Form):
     )
     expires_on = forms.DateField(
         label=_("Expires on"), initial=default_expiry,
-        help_text=_("The token stops working at the start of this day (at most %(days)d days).")
-        % {"days": settings.API_TOKEN_MAX_DAYS},
+        help_text=format_lazy(
+            _("The token stops working at the start of this day (at most {days} days)."),
+            days=settings.API_TOKEN_MAX_DAYS,
+        ),
         widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"}),
     )
 

@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from townsquare.core.services import audit_record, notification_send
 from townsquare.core.text import normalise_name, validate_name
@@ -281,7 +282,7 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> None:
         .exclude(pk=membership.pk)
         .exists()
     ):
-        raise ValidationError("You are the last administrator of this organisation.")
+        raise ValidationError(_("You are the last administrator of this organisation."))
     audit_record(
         actor=actor,
         action="membership.revoke",

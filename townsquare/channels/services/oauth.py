@@ -10,6 +10,7 @@ import secrets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from townsquare.channels.adapters.base import AdapterError
 from townsquare.channels.crypto import decrypt_text, encrypt_text
@@ -59,11 +60,11 @@ def connection_complete(*, actor: User, state: str, code: str) -> Account:
             .first()
         )
         if pending is None or pending.used_at is not None:
-            raise ValidationError("This connection link is unknown or was already used.")
+            raise ValidationError(_("This connection link is unknown or was already used."))
         if pending.user_id != actor.pk:
             raise PermissionDenied
         if timezone.now() - pending.created_at > STATE_LIFETIME:
-            raise ValidationError("This connection link has expired. Start again.")
+            raise ValidationError(_("This connection link has expired. Start again."))
         pending.used_at = timezone.now()
         pending.save(update_fields=["used_at"])
     account = pending.account
@@ -76,6 +77,8 @@ def connection_complete(*, actor: User, state: str, code: str) -> Account:
             redirect_uri=pending.redirect_uri,
         )
     except AdapterError as exc:
-        raise ValidationError(f"The network refused the connection: {exc}") from exc
+        raise ValidationError(
+            _("The network refused the connection: %(problem)s") % {"problem": exc}
+        ) from exc
     credentials_store(actor=actor, account=account, credentials=credentials)
     return account
