@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import DocsBase
 from ninja.throttling import AuthRateThrottle
 
-from townsquare.api.endpoints import directory, organisations, people
+from townsquare.api.endpoints import directory, health, organisations, people
 from townsquare.api.errors import install_error_handlers, json_errors, not_found_view
 
 RATE_LIMIT = "1000/m"
@@ -52,3 +52,4 @@ install_error_handlers(api)
 api.add_router("", people.router)
 api.add_router("", organisations.router)
 api.add_router("", directory.router)
+api.add_router("", health.router)

@@ -320,8 +320,8 @@ def _summaries(accounts: QuerySet[Account], now: dt.datetime) -> list[HealthSumm
     activity_since = _days_back(now, ACTIVITY_WEEKS * 7)
     response_since = _days_back(now, RESPONSE_WINDOW_DAYS)
     ids = accounts.values("pk")
-    own = {
-        row["account_id"]: row
+    own: dict[int, dict[str, Any]] = {
+        row["account_id"]: dict(row)
         for row in own_items()
         .filter(account__in=ids)
         .values("account_id")
@@ -332,10 +332,10 @@ def _summaries(accounts: QuerySet[Account], now: dt.datetime) -> list[HealthSumm
             replies=Count("pk", filter=Q(to_citizen=True, at__gte=activity_since, at__lte=now)),
         )
     }
-    messages = {
-        row["account_id"]: row
+    messages: dict[int, dict[str, Any]] = {
+        row["account_id"]: dict(row)
         for row in citizen_messages()
-        .filter(account__in=ids, at__gte=response_since, at__lte=now)
+        .filter(Q(at__gte=response_since, at__lte=now), account__in=ids)
         .values("account_id")
         .annotate(total=Count("pk"), answered=Count("pk", filter=Q(is_answered=True)))
     }
@@ -415,7 +415,7 @@ def median_response_seconds(account: Account, now: dt.datetime) -> float | None:
     )
     delays = (
         citizen_messages()
-        .filter(account=account, at__gte=_days_back(now, RESPONSE_WINDOW_DAYS), at__lte=now)
+        .filter(Q(at__gte=_days_back(now, RESPONSE_WINDOW_DAYS), at__lte=now), account=account)
         .annotate(first_reply_at=first_reply_at)
         .filter(first_reply_at__isnull=False, first_reply_at__gte=F("at"))
         .annotate(delay=ExpressionWrapper(F("first_reply_at") - F("at"),
@@ -436,7 +436,7 @@ def weekly_activity(
     today = timezone.localdate(now)
     rows = (
         own_items()
-        .filter(account=account, at__gte=_days_back(now, weeks * 7), at__lte=now)
+        .filter(Q(at__gte=_days_back(now, weeks * 7), at__lte=now), account=account)
         .annotate(day=TruncDate("at"))
         .values("day", "to_citizen")
         .annotate(n=Count("pk"))
@@ -466,6 +466,7 @@ def follower_history(account: Account, now: dt.datetime) -> list[FollowerPoint]:
         )
         .order_by("day")
         .values_list("day", "followers")
+        if followers is not None
     ]
 
 

@@ -14,12 +14,10 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.channels import health
@@ -112,7 +110,9 @@ def _thresholds() -> dict[str, Any]:
 @login_required
 @require_GET
 def ghost_report(request: StaffRequest) -> HttpResponse:
-    form = GhostFilterForm(request.GET or None, organisations=organisations_visible_to(request.user))
+    form = GhostFilterForm(
+        request.GET or None, organisations=organisations_visible_to(request.user)
+    )
     filters: dict[str, Any] = {}
     if form.is_valid():
         filters = {
@@ -139,7 +139,6 @@ def ghost_report(request: StaffRequest) -> HttpResponse:
             "query_string": urlencode(params),
             "thresholds": _thresholds(),
             "next": request.get_full_path(),
-            "now": timezone.now(),
         },
     )
 

@@ -12,6 +12,9 @@ from townsquare.channels.selectors import accounts_visible_to
 from townsquare.core.navigation import NavItem, SearchResult, register_nav, register_search
 
 register_nav(NavItem("channels", _("Channels"), "channels:list", "share", order=30))
+register_nav(
+    NavItem("channel_ghosts", _("Ghost accounts"), "channels:ghosts", "visibility_off", order=31)
+)
 
 
 def _search_accounts(user: Any, query: str) -> list[SearchResult]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from townsquare.channels import views
+from townsquare.channels import health_views, views
 
 app_name = "channels"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("<int:account_id>/confirm/", views.account_confirm, name="confirm"),
     path("<int:account_id>/connect/", views.account_connect, name="connect"),
     path("<int:account_id>/credentials/", views.account_credentials, name="credentials"),
+    path("ghosts/", health_views.ghost_report, name="ghosts"),
+    path("<int:account_id>/health/", health_views.account_health_page, name="health"),
+    path("<int:account_id>/health/review/", health_views.account_review, name="health_review"),
 ]

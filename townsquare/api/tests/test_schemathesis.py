@@ -80,6 +80,7 @@ def test_schema_lists_every_endpoint(api_schema):
         "POST /api/v1/organisations/{organisation_id}/members",
         "DELETE /api/v1/memberships/{membership_id}",
         "GET /api/v1/directory", "GET /api/v1/accounts", "GET /api/v1/accounts/{account_id}",
+        "GET /api/v1/accounts/{account_id}/health", "GET /api/v1/ghost-accounts",
     }
 
 

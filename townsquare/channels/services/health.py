@@ -56,7 +56,7 @@ def account_snapshot_record(
     start, end = day_start(day), day_start(day + dt.timedelta(days=1))
     own = (
         own_items()
-        .filter(account=account, at__gte=start, at__lt=end)
+        .filter(Q(at__gte=start, at__lt=end), account=account)
         .aggregate(
             posts=Count("pk", filter=Q(to_citizen=False)),
             replies=Count("pk", filter=Q(to_citizen=True)),
@@ -64,7 +64,7 @@ def account_snapshot_record(
     )
     received = (
         citizen_messages()
-        .filter(account=account, at__gte=start, at__lt=end)
+        .filter(Q(at__gte=start, at__lt=end), account=account)
         .aggregate(total=Count("pk"), answered=Count("pk", filter=Q(is_answered=True)))
     )
     followers = account_followers_fetch(account=account, now=now)

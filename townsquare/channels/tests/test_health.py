@@ -201,7 +201,7 @@ def test_a_ghost_beside_a_lively_account_on_the_same_network_is_merged(alice, gh
 
 def test_same_purpose_on_another_network_is_a_merge(alice, government):
     transport = government["transport"]
-    ghost = make_account(transport, "ghost", followers=400, purpose="Road works  news")
+    make_account(transport, "ghost", followers=400, purpose="Road works  news")
     other = make_account(transport, "roads", followers=10, network="x",
                          purpose="road works news")
     add(other, own=True, at=days(2))
