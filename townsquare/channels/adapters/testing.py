@@ -7,6 +7,8 @@ handler functions the test registers, and records every request.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
 import threading
 from collections.abc import Callable
@@ -137,3 +139,18 @@ class FakeNetwork:
                 return
 
         return Handler
+
+
+class HttpDateFromNow:
+    """A Retry-After HTTP date ``seconds`` ahead of the moment the header is sent.
+
+    Worked out when the fake answers, not when the test module is collected, so a long
+    test run cannot make the date stale.
+    """
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+
+    def __str__(self) -> str:
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.seconds)
+        return email.utils.format_datetime(when, usegmt=True)

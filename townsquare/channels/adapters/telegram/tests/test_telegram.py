@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import logging
 import time
@@ -29,7 +28,12 @@ from townsquare.channels.adapters.base import (
 from townsquare.channels.adapters.registry import adapter_class, webhook_handler
 from townsquare.channels.adapters.telegram.client import TelegramAdapter, utf16_length
 from townsquare.channels.adapters.telegram.webhook import TelegramWebhook
-from townsquare.channels.adapters.testing import FakeNetwork, FakeRequest, FakeResponse
+from townsquare.channels.adapters.testing import (
+    FakeNetwork,
+    FakeRequest,
+    FakeResponse,
+    HttpDateFromNow,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TOKEN = "7000000001:AAH-SecretBotToken_abc123"
@@ -278,9 +282,8 @@ def test_profile_counts_channel_members(fake: FakeNetwork) -> None:
     assert fake.requests[1].json() == {"chat_id": "@transport_agency"}
 
 
-def _http_date(seconds_from_now: int) -> str:
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds_from_now)
-    return email.utils.format_datetime(when, usegmt=True)
+def _http_date(seconds_from_now: int) -> HttpDateFromNow:
+    return HttpDateFromNow(seconds_from_now)
 
 
 @pytest.mark.parametrize(

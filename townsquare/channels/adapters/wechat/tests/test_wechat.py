@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import hashlib
 import json
 import logging
@@ -28,7 +27,12 @@ from townsquare.channels.adapters.base import (
     TransientError,
 )
 from townsquare.channels.adapters.registry import adapter_class, webhook_handler
-from townsquare.channels.adapters.testing import FakeNetwork, FakeRequest, FakeResponse
+from townsquare.channels.adapters.testing import (
+    FakeNetwork,
+    FakeRequest,
+    FakeResponse,
+    HttpDateFromNow,
+)
 from townsquare.channels.adapters.wechat.client import WeChatAdapter, article_html
 from townsquare.channels.adapters.wechat.webhook import WeChatWebhook, signature
 
@@ -273,9 +277,8 @@ def test_no_edits_or_metrics(fake: FakeNetwork) -> None:
         adapter.fetch_metrics(["2247483671"])
 
 
-def _http_date(seconds_from_now: int) -> str:
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds_from_now)
-    return email.utils.format_datetime(when, usegmt=True)
+def _http_date(seconds_from_now: int) -> HttpDateFromNow:
+    return HttpDateFromNow(seconds_from_now)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import logging
 import time
@@ -25,7 +24,12 @@ from townsquare.channels.adapters.base import (
     TransientError,
 )
 from townsquare.channels.adapters.registry import adapter_class, oauth_client
-from townsquare.channels.adapters.testing import FakeNetwork, FakeRequest, FakeResponse
+from townsquare.channels.adapters.testing import (
+    FakeNetwork,
+    FakeRequest,
+    FakeResponse,
+    HttpDateFromNow,
+)
 from townsquare.channels.adapters.weibo.api import parse_time, weibo_length
 from townsquare.channels.adapters.weibo.client import WeiboAdapter
 from townsquare.channels.adapters.weibo.oauth import WeiboOAuth
@@ -283,9 +287,8 @@ def test_401_in_the_middle_of_a_publish(fake: FakeNetwork) -> None:
         adapter.publish(PostRequest(text=f"hello {SAFE}"))
 
 
-def _http_date(seconds_from_now: int) -> str:
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds_from_now)
-    return email.utils.format_datetime(when, usegmt=True)
+def _http_date(seconds_from_now: int) -> HttpDateFromNow:
+    return HttpDateFromNow(seconds_from_now)
 
 
 @pytest.mark.parametrize(
