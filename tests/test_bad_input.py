@@ -58,8 +58,10 @@ VALID = {
 
 
 def _field_errors(response, field: str) -> list[str]:
+    """The field's errors in the language the page was rendered in (they are lazy)."""
     form = response.context["form"]
-    return list(form.errors.get(field, []))
+    with translation.override(response.headers.get("Content-Language") or "en"):
+        return [str(error) for error in form.errors.get(field, [])]
 
 
 def _refused(client, url, data, field, *, expect: str | None = None):
