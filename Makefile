@@ -56,8 +56,13 @@ node_modules/.package-lock.json: package-lock.json
 $(ASSET_STAMP): node_modules/.package-lock.json scripts/build_assets.mjs $(wildcard assets/scss/*.scss)
 	@node scripts/build_assets.mjs
 
-messages: $(PY_STAMP)
-	@cd townsquare && PYTHONPATH=$(CURDIR) ../$(BIN)/django-admin compilemessages -v0
+PO_FILES := $(wildcard townsquare/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+messages: $(MO_FILES)
+
+townsquare/locale/%/LC_MESSAGES/django.mo: townsquare/locale/%/LC_MESSAGES/django.po
+	@msgfmt --check-format -o $@ $<
 
 makemessages: $(PY_STAMP)
 	@cd townsquare && PYTHONPATH=$(CURDIR) ../$(BIN)/django-admin makemessages -l ar -l zh_Hans --no-obsolete --ignore='static/*'
@@ -66,9 +71,7 @@ setup: debs-run $(PY_STAMP) $(ASSET_STAMP) messages
 
 # --- Run -------------------------------------------------------------------------------
 run: setup
-	@$(BIN)/python manage.py migrate -v0
-	@$(BIN)/python manage.py createcachetable
-	@SITE_URL=$(SITE_URL) $(BIN)/python manage.py load_demo
+	@SITE_URL=$(SITE_URL) $(BIN)/python manage.py prepare_demo
 	@SITE_URL=$(SITE_URL) $(BIN)/python -m townsquare.launcher --host $(HOST) --port $(PORT)
 
 # --- Checks ----------------------------------------------------------------------------
