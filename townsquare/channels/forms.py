@@ -20,7 +20,8 @@ LANGUAGE_CHOICES = [("en", "English"), ("ar", "العربية"), ("zh-hans", "�
 class AccountFilterForm(UswdsFormMixin, forms.Form):
     q = CleanTextField(label=_("Contains"), required=False, max_length=100)
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False,
+        empty_label=_("Any organisation"),
     )
     network = forms.ChoiceField(
         label=_("Network"), choices=[("", _("Any network")), *NETWORK_CHOICES], required=False
@@ -60,7 +61,8 @@ class AccountForm(UswdsFormMixin, forms.Form):
     url = forms.URLField(label=_("Address on the network"), max_length=500, required=False,
                          assume_scheme="https")
     responsible = forms.ModelChoiceField(
-        label=_("Responsible staff member"), queryset=User.objects.none(), required=False
+        label=_("Responsible staff member"), queryset=User.objects.none(), required=False,
+        empty_label=_("Nobody named yet"),
     )
     purpose = CleanTextField(
         label=_("Purpose"), max_length=1000, required=False, widget=forms.Textarea(
@@ -86,7 +88,8 @@ class AccountForm(UswdsFormMixin, forms.Form):
 
 class AccountCreateForm(AccountForm):
     organisation = forms.ModelChoiceField(
-        label=_("Owning organisation"), queryset=Organisation.objects.none()
+        label=_("Owning organisation"), queryset=Organisation.objects.none(),
+        empty_label=_("Choose an organisation"),
     )
     network = forms.ChoiceField(label=_("Network"), choices=NETWORK_CHOICES)
 
