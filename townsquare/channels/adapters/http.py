@@ -53,13 +53,18 @@ def backoff_delay(
     cap: float = MAX_BACKOFF_SECONDS,
     rng: random.Random | None = None,
 ) -> float:
-    """Delay before retry ``attempt`` (1-based): honour Retry-After, else full jitter."""
+    """Delay before retry ``attempt`` (1-based): honour Retry-After, else "equal jitter".
+
+    Without Retry-After the delay is between half and all of an exponentially growing
+    ceiling: spread out so workers don't return together, never close to zero so a
+    failing network is not asked again at once.
+    """
     rng = rng or random.SystemRandom()
     if retry_after is not None:
         # A little jitter on top so many workers told the same time don't return together.
         return retry_after + rng.uniform(0, min(5.0, retry_after * 0.1 + 1))
     ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    return rng.uniform(0, ceiling)
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
 def raise_for_status(response: httpx.Response, *, network: str) -> None:

@@ -65,7 +65,7 @@ def test_rate_limit_defers_the_next_poll(connected, retry_after):
     if retry_after is not None:
         assert 120 <= wait <= 126
     else:
-        assert 0 <= wait <= 30
+        assert 15 <= wait <= 30  # half to all of the first back-off step
     # Before that time nothing is asked of the network.
     assert account_poll(account=connected, now=now + dt.timedelta(seconds=1)).status == "deferred"
     assert len(ScriptedAdapter.seen_cursors) == 1
@@ -191,3 +191,18 @@ def test_oversized_bodies_are_refused(hook, settings):
 def test_subscription_handshake(hook):
     response = Client().get("/webhooks/telegram/", {"challenge": "abc"})
     assert response.status_code == 200 and response.content == b"abc"
+
+
+def test_backoff_grows_and_never_drops_near_zero():
+    import random
+
+    from townsquare.channels.adapters.http import backoff_delay
+
+    rng = random.Random(1)
+    for attempt, (low, high) in enumerate([(15, 30), (30, 60), (60, 120)], start=1):
+        delays = [backoff_delay(attempt, base=30.0, rng=rng) for _ in range(200)]
+        assert low <= min(delays)
+        assert max(delays) <= high
+    assert backoff_delay(50, base=30.0, rng=rng) <= 15 * 60  # capped
+    told = backoff_delay(1, retry_after=120.0, rng=rng)
+    assert 120 <= told <= 125
