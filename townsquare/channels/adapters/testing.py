@@ -76,6 +76,11 @@ class FakeNetwork:
         else:
             self.routes[(method.upper(), path)] = handler
 
+    def reset(self) -> None:
+        """Forget routes and recorded requests (one server serves a whole test module)."""
+        self.routes.clear()
+        self.requests.clear()
+
     def __enter__(self) -> FakeNetwork:
         self._thread.start()
         return self

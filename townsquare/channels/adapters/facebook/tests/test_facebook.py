@@ -6,7 +6,6 @@ import datetime as dt
 import email.utils
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -44,20 +43,6 @@ APP_SECRET = "app-secret-4f1c2a9d"
 
 def fx(name: str) -> Any:
     return fixture(HERE, name)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeNetwork]:
-    # One server per module: FakeNetwork's shutdown waits out a 0.5 s poll interval.
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(server: FakeNetwork) -> FakeNetwork:
-    server.routes.clear()
-    server.requests.clear()
-    return server
 
 
 def make_adapter(fake: FakeNetwork, **config: Any) -> FacebookPageAdapter:

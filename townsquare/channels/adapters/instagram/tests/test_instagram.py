@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,19 +50,6 @@ MID = (
 
 def fx(name: str) -> Any:
     return fixture(HERE, name)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeNetwork]:
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(server: FakeNetwork) -> FakeNetwork:
-    server.routes.clear()
-    server.requests.clear()
-    return server
 
 
 def public_url(attachment: Attachment) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,19 +47,6 @@ INBOUND = "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUJDMTIzNDU2Nzg5MEFCQ0RFRgA="
 
 def fx(name: str) -> Any:
     return fixture(HERE, name)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeNetwork]:
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(server: FakeNetwork) -> FakeNetwork:
-    server.routes.clear()
-    server.requests.clear()
-    return server
 
 
 def make_adapter(fake: FakeNetwork, **config: Any) -> WhatsAppAdapter:
