@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "townsquare.api",
     "townsquare.portal",
     "townsquare.sandbox",
+    "townsquare.media",
+    "townsquare.publishing",
+    "townsquare.archive",
 ]
 
 MIDDLEWARE = [
