@@ -6,3 +6,6 @@ class MediaConfig(AppConfig):
     name = "townsquare.media"
     label = "media"
     verbose_name = _("Media")
+
+    def ready(self) -> None:
+        from townsquare.media import navigation_registry  # noqa: F401
