@@ -6,3 +6,6 @@ class ArchiveConfig(AppConfig):
     name = "townsquare.archive"
     label = "archive"
     verbose_name = _("Archive")
+
+    def ready(self) -> None:
+        from townsquare.archive import navigation_registry  # noqa: F401

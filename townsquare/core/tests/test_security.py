@@ -17,6 +17,7 @@ from conftest import TEST_PASSWORD
 REPO = Path(__file__).resolve().parents[3]
 GOOD_KEY = "k3Jp9-vQz7_Lm2XwR8tYb4NcF6hDs1GaE0uIoPqWeTyUiOpAsDfGhJkLzXcVbNm"
 CHANNEL_KEY = "p0B4Y3b3QWcW7Gx9m1r5cQx2nLzK8vT6hJ4dF0sA1eE="
+ARCHIVE_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # bytes 0..31, tests only
 
 
 class _InlineCodeFinder(HTMLParser):
@@ -177,10 +178,12 @@ def test_post_with_csrf_token_is_accepted(bob):
 
 def _start(env_changes: dict[str, str | None], tmp_path: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SECRET_KEY", "DEBUG", "SECURE_COOKIES", "OIDC_", "CHANNEL_"))}
+           if not k.startswith(("SECRET_KEY", "DEBUG", "SECURE_COOKIES", "OIDC_", "CHANNEL_",
+                                  "ARCHIVE_"))}
     env.update({
         "DJANGO_SETTINGS_MODULE": "townsquare.settings",
         "CHANNEL_ENCRYPTION_KEYS": CHANNEL_KEY,
+        "ARCHIVE_SIGNING_KEY": ARCHIVE_KEY,
         "TOWNSQUARE_ENV": "production",
         "DATA_DIR": str(tmp_path),
         "SECRET_KEY": GOOD_KEY,
@@ -217,6 +220,7 @@ def test_production_starts_with_good_values(tmp_path):
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"SITE_URL": "http://townsquare.example.org"}, "SITE_URL"),
         ({"CHANNEL_ENCRYPTION_KEYS": None}, "CHANNEL_ENCRYPTION_KEYS"),
+        ({"ARCHIVE_SIGNING_KEY": None}, "ARCHIVE_SIGNING_KEY"),
     ],
 )
 def test_production_refuses_unsafe_values(tmp_path, changes, named):
@@ -238,7 +242,7 @@ def test_secret_key_file_is_read(tmp_path):
         env={**{k: v for k, v in os.environ.items() if not k.startswith("SECRET_KEY")},
              "DJANGO_SETTINGS_MODULE": "townsquare.settings", "TOWNSQUARE_ENV": "production",
              "DATA_DIR": str(tmp_path), "SECRET_KEY_FILE": str(key_file), "DEBUG": "false",
-             "CHANNEL_ENCRYPTION_KEYS": CHANNEL_KEY,
+             "CHANNEL_ENCRYPTION_KEYS": CHANNEL_KEY, "ARCHIVE_SIGNING_KEY": ARCHIVE_KEY,
              "SECURE_COOKIES": "true", "ALLOWED_HOSTS": "townsquare.example.org",
              "SITE_URL": "https://townsquare.example.org"},
     )

@@ -1,0 +1,40 @@
+"""Background work of the archive: thin wrappers around services."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+from townsquare.archive.models import VerificationRun
+from townsquare.archive.services import checkpoint_create, inbound_items_capture
+from townsquare.archive.services.runs import verification_perform
+
+
+@db_task()
+def make_checkpoint() -> None:
+    checkpoint_create()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def checkpoint_periodically() -> None:
+    """Sign the chain's head every 10 minutes when it has moved (none when it has not)."""
+    checkpoint_create()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("archive-capture-inbound")
+def capture_inbound_items() -> None:
+    inbound_items_capture()
+
+
+@db_task()
+def run_verification(run_id: int) -> None:
+    run = VerificationRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
+    if run is not None:
+        verification_perform(run=run)
+
+
+@db_periodic_task(crontab(minute="30", hour="2"))
+def verify_archive_nightly() -> None:
+    """Every night: the whole check, so tampering is noticed without anyone asking."""
+    verification_perform(run=VerificationRun.objects.create())
