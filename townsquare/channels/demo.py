@@ -10,7 +10,11 @@ from django.db import transaction
 
 from townsquare.channels.adapters.base import Credentials
 from townsquare.channels.models import Account, AccountStatus
-from townsquare.channels.services.accounts import account_create, handle_key
+from townsquare.channels.services.accounts import (
+    account_create,
+    account_search_text,
+    handle_key,
+)
 from townsquare.channels.services.credentials import credentials_store
 from townsquare.organisations.models import Organisation, Role, User
 
@@ -100,7 +104,8 @@ def channels_demo_load() -> ChannelsDemoSummary:
             # `make run PORT=…` moved the site: follow it so polling keeps working.
             account.config = {**account.config, "api_base_url": base_url}
             account.url = f"{base_url}/@{access.username}"
-            account.save(update_fields=["config", "url", "updated_at"])
+            account.search_text = account_search_text(account)
+            account.save(update_fields=["config", "url", "search_text", "updated_at"])
         connected += 1
     for slug, accounts in LISTED.items():
         organisation = organisations.get(slug)

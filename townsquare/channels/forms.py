@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from townsquare.channels.adapters.base import Network
+from townsquare.channels.adapters.base import Credentials, Network
 from townsquare.channels.models import NETWORK_CHOICES, AccountStatus, ConnectionState
 from townsquare.core.forms import CleanTextField, UswdsFormMixin, validate_decoded_name
 from townsquare.organisations.models import Organisation, User
@@ -121,64 +121,106 @@ class CredentialField:
     name: str
     label: Any
     secret: bool = True
-    # Where the value goes: "access_token", "refresh_token", or a key of Credentials.extra.
+    # Where the value goes: "access_token", "refresh_token", "config:<key>" (a non-secret
+    # setting of the adapter, kept in Account.config), or a key of Credentials.extra
+    # (default: the field's name). The keys are the ones each adapter reads.
     target: str = ""
+    required: bool = True
+    help_text: Any = ""
+
+    @property
+    def config_key(self) -> str:
+        return self.target.removeprefix("config:") if self.target.startswith("config:") else ""
 
 
 ACCESS_TOKEN = CredentialField("access_token", _("Access token"), target="access_token")
+APP_SECRET = CredentialField("app_secret", _("App secret"))
 CREDENTIAL_FIELDS: dict[str, list[CredentialField]] = {
-    Network.TELEGRAM: [CredentialField("bot_token", _("Bot token (from @BotFather)"),
-                                       target="access_token")],
+    Network.TELEGRAM: [
+        CredentialField("bot_token", _("Bot token (from @BotFather)"), target="access_token"),
+        CredentialField("chat_id", _("Channel"), secret=False, target="config:chat_id",
+                        help_text=_("The channel the bot posts to: @name, or its numeric chat "
+                                    "ID such as -1001234567890.")),
+    ],
     Network.WHATSAPP: [
         CredentialField("access_token", _("System user access token"), target="access_token"),
-        CredentialField("phone_number_id", _("Phone number ID"), secret=False),
-        CredentialField("app_secret", _("App secret")),
+        CredentialField("phone_number_id", _("Phone number ID"), secret=False,
+                        target="config:phone_number_id"),
+        APP_SECRET,
     ],
     Network.WECHAT: [
-        CredentialField("app_id", _("App ID"), secret=False),
-        CredentialField("app_secret", _("App secret")),
-        CredentialField("token", _("Server token (message signature)")),
+        CredentialField("app_id", _("App ID"), secret=False, target="appid"),
+        CredentialField("app_secret", _("App secret"), target="appsecret"),
+        CredentialField("token", _("Server token (message signature)"),
+                        target="webhook_secret"),
     ],
     Network.SMS: [
-        CredentialField("account_id", _("Provider account ID"), secret=False),
-        CredentialField("api_key", _("API key or auth token"), target="access_token"),
+        CredentialField("account_id", _("Provider account ID"), secret=False,
+                        target="config:account_sid"),
+        CredentialField("api_key", _("API key or auth token"), target="auth_token"),
+        CredentialField("from_number", _("Sending number"), secret=False,
+                        target="config:from_number",
+                        help_text=_("In international format, e.g. +15005550006.")),
     ],
     Network.EMAIL: [
+        CredentialField("imap_host", _("Incoming mail server (IMAP)"), secret=False,
+                        target="config:imap_host"),
+        CredentialField("smtp_host", _("Outgoing mail server (SMTP)"), secret=False,
+                        target="config:smtp_host"),
         CredentialField("username", _("Mailbox user name"), secret=False),
-        CredentialField("password", _("Mailbox password"), target="access_token"),
+        CredentialField("password", _("Mailbox password")),
     ],
     Network.BLUESKY: [
         CredentialField("identifier", _("Handle or email of the account"), secret=False),
         CredentialField("app_password", _("App password (Settings → App passwords)")),
     ],
-    Network.MASTODON: [ACCESS_TOKEN],
+    Network.MASTODON: [
+        CredentialField("api_base_url", _("Server address"), secret=False,
+                        target="config:api_base_url",
+                        help_text=_("The address of the account's server, e.g. "
+                                    "https://social.example.")),
+        ACCESS_TOKEN,
+    ],
     Network.X: [ACCESS_TOKEN],
     Network.FACEBOOK: [
+        CredentialField("page_id", _("Page ID"), secret=False, target="config:page_id"),
         CredentialField("access_token", _("Page access token"), target="access_token"),
-        CredentialField("app_secret", _("App secret")),
+        APP_SECRET,
     ],
     Network.INSTAGRAM: [
-        CredentialField("access_token", _("Access token"), target="access_token"),
-        CredentialField("app_secret", _("App secret")),
+        CredentialField("ig_user_id", _("Instagram account ID"), secret=False,
+                        target="config:ig_user_id"),
+        ACCESS_TOKEN,
+        APP_SECRET,
     ],
     Network.WEIBO: [ACCESS_TOKEN],
 }
 
 
 class CredentialsForm(UswdsFormMixin, forms.Form):
-    """One input per secret of the network; secrets are never rendered back."""
+    """One input per key of the network; secrets are never rendered back.
 
-    def __init__(self, *args: Any, network: str, **kwargs: Any) -> None:
+    Non-secret settings that go with the keys (a channel, a phone number id) start from
+    what the account already has, so reconnecting only asks for the new secret.
+    """
+
+    def __init__(
+        self, *args: Any, network: str, config: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.spec = CREDENTIAL_FIELDS.get(network, [])
+        config = config or {}
         for item in self.spec:
             widget: forms.Widget = (
                 forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
                 if item.secret
                 else forms.TextInput(attrs={"autocomplete": "off"})
             )
+            initial = config.get(item.config_key) if item.config_key else None
             self.fields[item.name] = forms.CharField(
-                label=item.label, max_length=4000, widget=widget, strip=True
+                label=item.label, max_length=4000, widget=widget, strip=True,
+                required=item.required, help_text=item.help_text,
+                initial=str(initial) if initial not in (None, "") else None,
             )
         # The mixin styled the fields that existed before; these are added afterwards.
         self._style()
@@ -193,3 +235,22 @@ class CredentialsForm(UswdsFormMixin, forms.Form):
             if any(ord(ch) < 32 or ord(ch) == 127 for ch in str(value)):
                 self.add_error(name, _("This value contains control characters."))
         return cleaned
+
+    def split(self) -> tuple[Credentials, dict[str, str]]:
+        """The keys as Credentials, and the settings that go into the account's config."""
+        data = self.cleaned_data
+        access, refresh = "", ""
+        extra: dict[str, str] = {}
+        config: dict[str, str] = {}
+        for item in self.spec:
+            value = data.get(item.name) or ""
+            if item.config_key:
+                if value:
+                    config[item.config_key] = value
+            elif item.target == "access_token":
+                access = value
+            elif item.target == "refresh_token":
+                refresh = value
+            elif value:
+                extra[item.target or item.name] = value
+        return Credentials(access_token=access, refresh_token=refresh, extra=extra), config

@@ -17,20 +17,23 @@ days, follower trend over the last 90 days of snapshots.
 
 Dormancy score, 0 (lively) to 100 (dormant), the sum of four parts:
 
-- recency, up to 40: 40 × min(days since the last own item, 180) / 180 (counted from
-  registration in Townsquare when nothing was ever seen);
-- frequency, up to 25: 25 × max(0, 1 − own items per week / 3);
+- recency, up to 40: 40 × min(days since the last own item, D) / D, D =
+  ``dormant_after_days`` (counted from registration in Townsquare when nothing was ever seen);
+- frequency, up to 25: 25 × max(0, 1 − own items per week / ``expected_posts_per_week``);
 - responsiveness, up to 20: 20 × (1 − answered share); 10 when no citizen wrote;
 - audience, up to 15: 15 × max(0, 1 − log10(followers + 1) / 4); 15 when unknown.
 
 Ghost classes (retired accounts are never ghosts):
 
-- *followers but no activity*: at least ``GHOST_MIN_FOLLOWERS`` followers and no own item
-  for ``GHOST_IDLE_DAYS`` days;
+- *followers but no activity*: at least ``ghost_min_followers`` followers and no own item
+  for ``ghost_idle_days`` days;
 - *no audience and no activity*: the same silence with fewer followers (or none known);
 - *activity but no replies*: own items in the last 4 weeks, at least
-  ``GHOST_MIN_CITIZEN_MESSAGES`` citizen messages in 30 days and fewer than
-  ``GHOST_MIN_ANSWERED_SHARE`` of them answered.
+  ``ghost_min_citizen_messages`` citizen messages in 30 days and fewer than
+  ``ghost_min_answered_share`` of them answered.
+
+The thresholds named in ``code`` are settings (``settings.CHANNEL_HEALTH``, from the
+HEALTH_* environment variables: see channels/health_config.py and the README).
 
 Recommended action: *retire* an account with no audience and no activity; *merge* a ghost
 into a lively active account of the same organisation on the same network (or with the
@@ -44,6 +47,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import (
     Count,
@@ -64,6 +68,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from townsquare.channels.adapters.base import ItemKind
+from townsquare.channels.health_config import HealthThresholds
 from townsquare.channels.models import (
     Account,
     AccountMetricSnapshot,
@@ -76,11 +81,13 @@ ACTIVITY_WEEKS = 4
 RESPONSE_WINDOW_DAYS = 30
 FOLLOWER_WINDOW_DAYS = 90
 CHART_WEEKS = 12
-GHOST_IDLE_DAYS = 90
-GHOST_MIN_FOLLOWERS = 100
-GHOST_MIN_CITIZEN_MESSAGES = 5
-GHOST_MIN_ANSWERED_SHARE = 0.2
 MESSAGE_KINDS = [k.value for k in ItemKind if k != ItemKind.POST]
+
+
+def thresholds() -> HealthThresholds:
+    """Read at each use, so a test (or a settings override) changes them at once."""
+    limits: HealthThresholds = settings.CHANNEL_HEALTH
+    return limits
 
 
 class GhostClass(models.TextChoices):
@@ -225,8 +232,10 @@ def dormancy_score(
     followers: int | None,
 ) -> int:
     """0 (lively) to 100 (dormant); the formula is in the module docstring."""
-    recency = 40 * min(max(days_idle, 0), 180) / 180
-    frequency = 25 * max(0.0, 1 - items_per_week / 3)
+    limits = thresholds()
+    horizon = limits.dormant_after_days
+    recency = 40 * min(max(days_idle, 0), horizon) / horizon
+    frequency = 25 * max(0.0, 1 - items_per_week / limits.expected_posts_per_week)
     responsiveness = 10.0 if answered_share is None else 20 * (1 - answered_share)
     if followers is None:
         audience = 15.0
@@ -243,15 +252,16 @@ def ghost_class_of(
     citizen_messages: int,
     answered_share: float | None,
 ) -> str | None:
-    if days_idle >= GHOST_IDLE_DAYS:
-        if followers is not None and followers >= GHOST_MIN_FOLLOWERS:
+    limits = thresholds()
+    if days_idle >= limits.ghost_idle_days:
+        if followers is not None and followers >= limits.ghost_min_followers:
             return GhostClass.FOLLOWERS_NO_ACTIVITY
         return GhostClass.NO_AUDIENCE_NO_ACTIVITY
     if (
         own_items_recent > 0
-        and citizen_messages >= GHOST_MIN_CITIZEN_MESSAGES
+        and citizen_messages >= limits.ghost_min_citizen_messages
         and answered_share is not None
-        and answered_share < GHOST_MIN_ANSWERED_SHARE
+        and answered_share < limits.ghost_min_answered_share
     ):
         return GhostClass.ACTIVITY_NO_REPLIES
     return None
@@ -347,7 +357,7 @@ def _summaries(accounts: QuerySet[Account], now: dt.datetime) -> list[HealthSumm
     lively = [
         s.account for s in summaries
         if s.account.status == AccountStatus.ACTIVE and s.ghost_class is None
-        and s.days_idle < GHOST_IDLE_DAYS
+        and s.days_idle < thresholds().ghost_idle_days
     ]
     for summary in summaries:
         _recommend(summary, lively)

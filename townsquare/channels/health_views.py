@@ -99,11 +99,12 @@ def account_health_page(request: StaffRequest, account_id: int) -> HttpResponse:
 
 
 def _thresholds() -> dict[str, Any]:
+    limits = health.thresholds()
     return {
-        "idle_days": health.GHOST_IDLE_DAYS,
-        "min_followers": health.GHOST_MIN_FOLLOWERS,
-        "min_messages": health.GHOST_MIN_CITIZEN_MESSAGES,
-        "min_share": round(health.GHOST_MIN_ANSWERED_SHARE * 100),
+        "idle_days": limits.ghost_idle_days,
+        "min_followers": limits.ghost_min_followers,
+        "min_messages": limits.ghost_min_citizen_messages,
+        "min_share": round(limits.ghost_min_answered_share * 100),
     }
 
 

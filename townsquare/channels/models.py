@@ -85,6 +85,10 @@ class Account(TimeStampedModel):
     followers = models.PositiveIntegerField(_("followers"), null=True, blank=True)
     followers_checked_at = models.DateTimeField(null=True, blank=True)
     listed_publicly = models.BooleanField(_("listed in the public directory"), default=True)
+    # Handle, names and address of the account and of its organisation in every language,
+    # normalised (search_text.py) so the public directory is one database query. Written
+    # by the account services; organisation renames are caught up by a periodic task.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["organisation__path", "network", "handle_key"]

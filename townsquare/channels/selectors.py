@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from townsquare.channels.models import Account, AccountStatus, InboundItem
+from townsquare.channels.search_text import query_terms
 from townsquare.organisations.selectors import organisations_visible_to
 
 
@@ -33,17 +34,10 @@ def public_directory(query: str = "", network: str = "") -> QuerySet[Account]:
     )
     if network:
         accounts = accounts.filter(network=network)
-    query = query.strip()
-    if query:
-        key = query.lstrip("@").casefold()
-        accounts = accounts.filter(
-            Q(handle_key__contains=key)
-            | Q(display_name__icontains=query)
-            | Q(organisation__name__icontains=query)
-            | Q(organisation__short_name__icontains=query)
-            | Q(organisation__translations__icontains=query)
-            | Q(url__icontains=query)
-        )
+    # search_text and the terms are normalised alike (search_text.py), so a
+    # case-sensitive LIKE is enough and Arabic, Chinese and Latin behave the same.
+    for term in query_terms(query):
+        accounts = accounts.filter(search_text__contains=term)
     return accounts.order_by("organisation__path", "network", "handle_key")
 
 

@@ -6,7 +6,10 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from townsquare.channels.models import Account, AccountStatus, ConnectionState
-from townsquare.channels.services.accounts import accounts_flag_overdue_reviews
+from townsquare.channels.services.accounts import (
+    accounts_flag_overdue_reviews,
+    accounts_search_text_refresh,
+)
 from townsquare.channels.services.health import account_snapshot_record
 from townsquare.channels.services.inbound import account_poll
 
@@ -48,3 +51,10 @@ def snapshot_accounts_daily() -> None:
     ids = Account.objects.exclude(status=AccountStatus.RETIRED).values_list("pk", flat=True)
     for account_id in ids:
         snapshot_account(account_id)
+
+
+@db_periodic_task(crontab(minute="7"))
+def refresh_directory_search_text() -> None:
+    """Hourly: organisation renames reach the public directory's search (accounts' own
+    changes are written at once by the account services)."""
+    accounts_search_text_refresh()

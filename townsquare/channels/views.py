@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.channels.adapters import registry
-from townsquare.channels.adapters.base import AdapterError, Credentials, Network
+from townsquare.channels.adapters.base import AdapterError, Network
 from townsquare.channels.forms import (
     CREDENTIAL_FIELDS,
     AccountCreateForm,
@@ -39,13 +39,13 @@ from townsquare.channels.services.accounts import (
     account_update,
     check_can_manage_accounts,
 )
-from townsquare.channels.services.credentials import credentials_store
 from townsquare.channels.services.csv_file import decode_csv
 from townsquare.channels.services.csv_io import (
     accounts_export,
     accounts_import_apply,
     accounts_import_check,
 )
+from townsquare.channels.services.keys import account_connect_with_keys
 from townsquare.channels.services.oauth import connection_complete, connection_start
 from townsquare.core.http import StaffRequest
 from townsquare.core.text import strip_bidi_controls
@@ -252,28 +252,6 @@ def oauth_callback(request: StaffRequest) -> HttpResponse:
     return redirect("channels:detail", account.pk)
 
 
-@sensitive_variables()
-def _credentials_from(form: CredentialsForm, account: Account) -> Credentials:
-    data = form.cleaned_data
-    if account.network == Network.BLUESKY:
-        from townsquare.channels.adapters.bluesky import session
-
-        service_url = str(account.config.get("service_url") or session.DEFAULT_SERVICE_URL)
-        return session.create_session(
-            service_url=service_url, identifier=data["identifier"], password=data["app_password"]
-        )
-    access, refresh, extra = "", "", {}
-    for item in form.spec:
-        target = item.target or item.name
-        if target == "access_token":
-            access = data[item.name]
-        elif target == "refresh_token":
-            refresh = data[item.name]
-        else:
-            extra[target] = data[item.name]
-    return Credentials(access_token=access, refresh_token=refresh, extra=extra)
-
-
 @sensitive_post_parameters()
 @login_required
 def account_credentials(request: StaffRequest, account_id: int) -> HttpResponse:
@@ -281,16 +259,19 @@ def account_credentials(request: StaffRequest, account_id: int) -> HttpResponse:
     check_can_manage_accounts(request.user, account.organisation)
     if not CREDENTIAL_FIELDS.get(account.network):
         raise Http404("This network needs no credentials")
-    form = CredentialsForm(request.POST or None, network=account.network)
+    form = CredentialsForm(request.POST or None, network=account.network, config=account.config)
     if request.method == "POST" and form.is_valid():
+        credentials, config = form.split()
         try:
-            credentials = _credentials_from(form, account)
-        except (AdapterError, ImportError, ValueError) as exc:
-            form.add_error(None, _("The network refused these credentials: %(problem)s")
-                           % {"problem": strip_bidi_controls(str(exc))[:200]})
+            account_connect_with_keys(
+                actor=request.user, account=account, credentials=credentials, config=config
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
         else:
-            credentials_store(actor=request.user, account=account, credentials=credentials)
-            messages.success(request, _("The credentials are stored, encrypted."))
+            messages.success(
+                request, _("The network accepted the credentials; they are stored, encrypted.")
+            )
             return redirect("channels:detail", account.pk)
     return render(request, "channels/credentials.html", {"form": form, "account": account})
 

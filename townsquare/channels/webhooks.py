@@ -65,7 +65,11 @@ def receive(request: HttpRequest, network: str, account_id: int | None = None) -
         return HttpResponse(answer, content_type="text/plain")
     if request.method != "POST":
         return JsonResponse({"error": "method not allowed"}, status=405)
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        # Proxies normally refuse this; if one lets it through, say so rather than fail.
+        return JsonResponse({"error": "invalid Content-Length"}, status=400)
     if length > settings.WEBHOOK_MAX_BODY_BYTES:
         return JsonResponse({"error": "body too large"}, status=413)
     outcome = webhook_receive(

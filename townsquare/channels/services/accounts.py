@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from townsquare.channels.adapters.base import Network
 from townsquare.channels.models import Account, AccountStatus
+from townsquare.channels.search_text import build_search_text, organisation_names
 from townsquare.core.services import audit_record, notification_send
 from townsquare.core.text import normalise_name, validate_clean_text, validate_name
 from townsquare.organisations.models import Organisation, Role, User
@@ -33,6 +34,21 @@ EDITABLE_FIELDS = {
 
 def handle_key(handle: str) -> str:
     return normalise_name(handle).lstrip("@").casefold()
+
+
+def account_search_text(account: Account) -> str:
+    organisation = account.organisation
+    return build_search_text(
+        handle=account.handle,
+        display_name=account.display_name,
+        url=account.url,
+        organisation=organisation_names(
+            name=organisation.name,
+            short_name=organisation.short_name,
+            slug=organisation.slug,
+            translations=organisation.translations,
+        ),
+    )
 
 
 def check_can_manage_accounts(actor: User | None, organisation: Organisation) -> None:
@@ -136,6 +152,7 @@ def account_create(
         review_due_at=_review_due(now),
     )
     account.full_clean(exclude=["handle_key", "organisation", "responsible"])
+    account.search_text = account_search_text(account)
     try:
         with transaction.atomic():
             account.save()
@@ -158,6 +175,7 @@ def account_update(*, actor: User | None, account: Account, **changes: Any) -> A
     if "handle" in changes:
         account.handle_key = handle_key(account.handle)
     account.full_clean(exclude=["handle_key", "organisation", "responsible"])
+    account.search_text = account_search_text(account)
     try:
         with transaction.atomic():
             account.save()
@@ -232,3 +250,26 @@ def accounts_flag_overdue_reviews(*, now: dt.datetime | None = None) -> int:
                 url=f"/console/channels/{account.pk}/",
             )
     return len(overdue)
+
+
+def accounts_search_text_refresh(*, organisation: Organisation | None = None) -> int:
+    """Rewrite stale ``search_text`` (e.g. after an organisation was renamed); returns how
+    many accounts changed. Idempotent, so any worker may run it at any time; an account
+    edited while it runs may get a text computed a moment earlier, which the next run
+    corrects (the text is derived data, never the only copy of anything)."""
+    accounts = Account.objects.select_related("organisation").only(
+        "pk", "handle", "display_name", "url", "search_text", "organisation__name",
+        "organisation__short_name", "organisation__slug", "organisation__translations",
+    ).order_by("pk")
+    if organisation is not None:
+        accounts = accounts.filter(organisation=organisation)
+    stale: list[Account] = []
+    for account in accounts.iterator(chunk_size=2000):
+        text = account_search_text(account)
+        if text != account.search_text:
+            account.search_text = text
+            stale.append(account)
+    for start in range(0, len(stale), 500):
+        with transaction.atomic():
+            Account.objects.bulk_update(stale[start:start + 500], ["search_text"])
+    return len(stale)

@@ -30,23 +30,10 @@ from townsquare.channels.adapters.mastodon.tests.fakes import (
     ok,
 )
 from townsquare.channels.adapters.registry import adapter_class
-from townsquare.channels.adapters.testing import FakeNetwork, FakeRequest, FakeResponse
+from townsquare.channels.adapters.testing import FakeRequest, FakeResponse
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
-
-@pytest.fixture(scope="module")
-def _server():
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(_server):
-    """One server per module (shutting one down takes half a second), fresh per test."""
-    _server.routes.clear()
-    _server.requests.clear()
-    return _server
 
 
 def test_registry_points_at_this_adapter():

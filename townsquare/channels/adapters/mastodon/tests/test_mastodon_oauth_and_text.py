@@ -18,22 +18,10 @@ from townsquare.channels.adapters.mastodon.oauth import MastodonOAuth
 from townsquare.channels.adapters.mastodon.tests.fakes import fixture, ok
 from townsquare.channels.adapters.mastodon.text import html_to_text, mastodon_length
 from townsquare.channels.adapters.registry import oauth_client
-from townsquare.channels.adapters.testing import FakeNetwork, FakeResponse
+from townsquare.channels.adapters.testing import FakeResponse
 
 SECRET = "client-SECRET-abc123"
 
-
-@pytest.fixture(scope="module")
-def _server():
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(_server):
-    _server.routes.clear()
-    _server.requests.clear()
-    return _server
 
 
 def client(fake) -> MastodonOAuth:

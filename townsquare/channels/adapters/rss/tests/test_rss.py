@@ -6,7 +6,6 @@ import datetime as dt
 import html
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
@@ -44,18 +43,6 @@ RSS = {"Content-Type": "application/rss+xml"}
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[FakeNetwork]:
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(_server: FakeNetwork) -> FakeNetwork:
-    _server.routes.clear()
-    _server.requests.clear()
-    return _server
 
 
 def make_adapter(fake: FakeNetwork, path: str = "/feed", **config: object) -> RssAdapter:

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -46,18 +45,6 @@ NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[FakeNetwork]:
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(_server: FakeNetwork) -> FakeNetwork:
-    _server.routes.clear()
-    _server.requests.clear()
-    return _server
 
 
 def make_adapter(fake: FakeNetwork, **config: Any) -> SmsAdapter:

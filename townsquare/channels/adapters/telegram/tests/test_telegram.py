@@ -4,7 +4,6 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,19 +47,6 @@ def fixture(name: str) -> Any:
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[FakeNetwork]:
-    # One server per module: stopping one takes up to half a second (serve_forever polls).
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(_server: FakeNetwork) -> FakeNetwork:
-    _server.routes.clear()
-    _server.requests.clear()
-    return _server
 
 
 def make_adapter(fake: FakeNetwork, **config: Any) -> TelegramAdapter:

@@ -5,7 +5,6 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +55,12 @@ def raw(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-@pytest.fixture(scope="module")
-def _server() -> Iterator[FakeNetwork]:
-    with FakeNetwork() as network:
-        yield network
-
-
 @pytest.fixture
-def fake(_server: FakeNetwork) -> FakeNetwork:
-    _server.routes.clear()
-    _server.requests.clear()
-    _server.route("GET", "/cgi-bin/token", ok("token.json"))
-    return _server
+def fake(fake: FakeNetwork) -> FakeNetwork:
+    """The shared fake (adapters/conftest.py) with the access-token endpoint every call
+    starts with."""
+    fake.route("GET", "/cgi-bin/token", ok("token.json"))
+    return fake
 
 
 def make_adapter(fake: FakeNetwork, **config: Any) -> WeChatAdapter:

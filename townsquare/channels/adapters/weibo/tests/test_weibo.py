@@ -4,7 +4,6 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -44,18 +43,6 @@ SAFE = "https://transport.example.gov.cn/notices/12"
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[FakeNetwork]:
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(_server: FakeNetwork) -> FakeNetwork:
-    _server.routes.clear()
-    _server.requests.clear()
-    return _server
 
 
 def make_adapter(fake: FakeNetwork, **config: Any) -> WeiboAdapter:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -30,18 +29,6 @@ NOW = dt.datetime(2025, 3, 4, 12, 0, tzinfo=dt.UTC)
 def load(name: str) -> Any:
     return json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
 
-
-@pytest.fixture(scope="module")
-def shared_fake() -> Iterator[FakeNetwork]:
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(shared_fake: FakeNetwork) -> FakeNetwork:
-    shared_fake.routes.clear()
-    shared_fake.requests.clear()
-    return shared_fake
 
 
 def make_oauth(fake: FakeNetwork, **config: Any) -> XOAuth:

@@ -8,7 +8,6 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +38,6 @@ MENTIONS = f"/2/users/{ME}/mentions"
 def load(name: str) -> Any:
     return json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
 
-
-@pytest.fixture(scope="module")
-def shared_fake() -> Iterator[FakeNetwork]:
-    # One server per module: stopping a server takes half a second (its poll interval).
-    with FakeNetwork() as network:
-        yield network
-
-
-@pytest.fixture
-def fake(shared_fake: FakeNetwork) -> FakeNetwork:
-    shared_fake.routes.clear()
-    shared_fake.requests.clear()
-    return shared_fake
 
 
 def make_adapter(
