@@ -296,7 +296,7 @@ def _cluster_start(text: str, position: int) -> int:
     at = _window_start(text, position)
     for match in _GRAPHEME.finditer(text, at, min(len(text), position + 64)):
         if match.end() > position:
-            return match.start()
+            return int(match.start())
     return position
 
 
@@ -306,8 +306,11 @@ def _cluster_end(text: str, position: int) -> int:
     at = _window_start(text, position)
     for match in _GRAPHEME.finditer(text, at, min(len(text), position + 64)):
         if match.end() >= position:
-            return match.end()
+            return int(match.end())
     return position
+
+
+_Trie = dict[str, "_Trie"]
 
 
 def trie_pattern(phrases: Iterable[str]) -> str:
@@ -315,7 +318,7 @@ def trie_pattern(phrases: Iterable[str]) -> str:
 
     A space inside a phrase matches any run of white space.
     """
-    root: dict[str, dict] = {}
+    root: _Trie = {}
     for phrase in phrases:
         node = root
         for ch in phrase:
@@ -324,7 +327,7 @@ def trie_pattern(phrases: Iterable[str]) -> str:
     return _trie_to_regex(root)
 
 
-def _trie_to_regex(node: dict[str, dict]) -> str:
+def _trie_to_regex(node: _Trie) -> str:
     optional = "" in node
     branches = []
     for ch in sorted(k for k in node if k):
