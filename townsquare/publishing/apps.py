@@ -6,3 +6,6 @@ class PublishingConfig(AppConfig):
     name = "townsquare.publishing"
     label = "publishing"
     verbose_name = _("Publishing")
+
+    def ready(self) -> None:
+        from townsquare.publishing import navigation_registry  # noqa: F401
