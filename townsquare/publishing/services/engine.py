@@ -55,6 +55,7 @@ from townsquare.core.services import audit_record
 from townsquare.organisations.models import User
 from townsquare.publishing.models import Post, PostState, Variant, VariantState
 from townsquare.publishing.rules import can_approve_any, can_compose
+from townsquare.publishing.services.archiving import variant_archive_after_commit
 from townsquare.publishing.services.compose import lock_post
 
 # A variant still "sending" after this long belongs to a worker that died.
@@ -315,6 +316,7 @@ def variant_publish(*, variant_id: int, now: dt.datetime | None = None) -> str:
         # not valid: trying again would give the same answer.
         return _failed(variant, str(exc) or type(exc).__name__, now)
     variant_record_published(variant=variant, published=published, now=now)
+    variant_archive_after_commit(variant.pk)
     post_refresh_state(post_id=variant.version.post_id, now=now)
     return VariantState.PUBLISHED
 

@@ -37,6 +37,7 @@ from townsquare.publishing.models import (
     VariantState,
 )
 from townsquare.publishing.rules import can_approve_any, can_compose, policy_for
+from townsquare.publishing.services.archiving import variant_archive_after_commit
 from townsquare.publishing.services.compose import MAX_TEXT_LENGTH, capabilities_of, lock_post
 from townsquare.publishing.services.engine import with_fresh_credentials
 from townsquare.publishing.text_fit import fit_text
@@ -214,7 +215,9 @@ def variant_apply_remote_change(*, variant_id: int, now: dt.datetime | None = No
         return _record(variant, RemoteChange.FAILED, str(exc) or type(exc).__name__, now)
     state = VariantState.DELETED if kind == "delete" else VariantState.PUBLISHED
     Variant.objects.filter(pk=variant.pk).update(state=state)
-    return _record(variant, RemoteChange.DONE, "", now)
+    result = _record(variant, RemoteChange.DONE, "", now)
+    variant_archive_after_commit(variant.pk)
+    return result
 
 
 def _record(variant: Variant, result: str, note: str, now: dt.datetime) -> str:

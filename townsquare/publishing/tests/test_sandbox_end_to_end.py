@@ -12,6 +12,8 @@ from PIL import Image
 from townsquare.channels.adapters.base import Credentials
 from townsquare.channels.services.accounts import account_create
 from townsquare.channels.services.credentials import credentials_store
+from townsquare.archive.models import EventKind, Record, RecordEvent, RecordVersion
+from townsquare.archive.services.verify import archive_verify
 from townsquare.media.services import media_upload
 from townsquare.publishing.models import PostState, RemoteChange, Variant, VariantState
 from townsquare.publishing.services.compose import VersionInput, post_create
@@ -91,6 +93,13 @@ def test_three_languages_published_to_the_sandbox_then_corrected_and_withdrawn(
         == 1
     )
 
+    # Every published variant is handed to the records archive, media included.
+    record = Record.objects.get(source="publishing.variant", source_id=str(english.pk))
+    assert record.record_type == "published_post" and record.remote_id == english.remote_ids[0]
+    first = RecordVersion.objects.get(record=record)
+    assert first.content == "Route 12 runs every 10 minutes from Monday. <b>Thanks</b>"
+    assert Record.objects.filter(source="publishing.variant").count() == 3
+
     post_correct(actor=ahmed, post=post, language="en", text="Route 12 runs every 8 minutes.")
     english.refresh_from_db()
     assert english.remote_change == RemoteChange.DONE
@@ -103,3 +112,9 @@ def test_three_languages_published_to_the_sandbox_then_corrected_and_withdrawn(
     }
     status.refresh_from_db()
     assert status.deleted_at is not None
+    # The archive keeps both versions and the withdrawal; nothing was overwritten.
+    assert list(
+        RecordVersion.objects.filter(record=record).order_by("pk").values_list("content", flat=True)
+    ) == [first.content, "Route 12 runs every 8 minutes."]
+    assert RecordEvent.objects.filter(record=record, kind=EventKind.DELETED_ON_NETWORK).exists()
+    assert archive_verify().ok
