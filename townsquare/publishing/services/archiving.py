@@ -41,7 +41,7 @@ def variant_archive(*, variant_id: int) -> str:
     if variant is None or variant.state not in (VariantState.PUBLISHED, VariantState.DELETED):
         return "skipped"
     account = variant.account
-    common = {
+    common: dict[str, Any] = {
         "source": SOURCE,
         "source_id": str(variant.pk),
         "organisation": account.organisation,
