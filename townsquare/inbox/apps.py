@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InboxConfig(AppConfig):
+    name = "townsquare.inbox"
+    label = "inbox"
+    verbose_name = _("Inbox")
+
+    def ready(self) -> None:
+        from townsquare.inbox import navigation_registry  # noqa: F401

@@ -1,0 +1,29 @@
+"""Background work of the inbox: thin wrappers around services."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+from townsquare.inbox.services.ingest import inbound_items_ingest_new
+from townsquare.inbox.services.replies import message_send, messages_due
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("inbox-ingest")
+def ingest_inbound_items() -> None:
+    """Every minute: new inbound items of every channel become inbox messages.
+
+    The lock only saves work: concurrent runs are safe (one message per item)."""
+    inbound_items_ingest_new()
+
+
+@db_task()
+def send_reply(message_id: int) -> None:
+    message_send(message_id=message_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def retry_due_replies() -> None:
+    for message_id in messages_due():
+        send_reply(message_id)
