@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -28,9 +29,20 @@ def _network_label(value: str) -> str:
     return str(dict(NETWORK_LABELS).get(value, value))  # type: ignore[call-overload]
 
 
+NotificationText = Callable[[Mapping[str, Any]], str]
+_REGISTERED: dict[str, NotificationText] = {}
+
+
+def register_notification_text(key: str, render: NotificationText) -> None:
+    """Lets each app give the text of its own notifications (called from its ready())."""
+    _REGISTERED[key] = render
+
+
 def render_notification(notification: Notification) -> str:
     params = notification.params or {}
     key = notification.message_key
+    if key in _REGISTERED:
+        return _REGISTERED[key](params)
     if key == "membership.granted":
         return _("You are now %(role)s in %(organisation)s.") % {
             "role": _role_label(params.get("role", "")),

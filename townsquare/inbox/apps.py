@@ -8,4 +8,4 @@ class InboxConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self) -> None:
-        from townsquare.inbox import navigation_registry  # noqa: F401
+        from townsquare.inbox import navigation_registry, notification_texts  # noqa: F401

@@ -25,3 +25,4 @@ def _search_conversations(user: Any, query: str) -> list[SearchResult]:
 
 
 register_search("inbox", _search_conversations)
+

@@ -145,3 +145,21 @@ def test_phone_case_of_a_returning_caller_joins_their_contact(government, alice)
     with pytest.raises(PermissionDenied):
         case_create(actor=alice, organisation=government["health"], channel="phone",
                     citizen_name="x", citizen_reference="", text="y")
+
+
+def test_inbox_notifications_have_their_own_texts_in_the_readers_language():
+    from django.utils import translation
+
+    from townsquare.core.models import Notification
+    from townsquare.core.notifications import render_notification
+
+    note = Notification(message_key="inbox.assigned", params={"tracking_number": "TS-7K3M-Q9X"})
+    assert render_notification(note) == "Conversation TS-7K3M-Q9X is assigned to you."
+    note = Notification(message_key="inbox.mentioned",
+                        params={"tracking_number": "TS-7K3M-Q9X", "by": "bob"})
+    assert render_notification(note) == "bob mentioned you in conversation TS-7K3M-Q9X."
+    with translation.override("ar"):
+        text = render_notification(
+            Notification(message_key="inbox.emergency", params={"tracking_number": "TS-7K3M-Q9X"})
+        )
+    assert "TS-7K3M-Q9X" in text and "Possible emergency" not in text
