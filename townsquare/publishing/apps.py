@@ -8,4 +8,4 @@ class PublishingConfig(AppConfig):
     verbose_name = _("Publishing")
 
     def ready(self) -> None:
-        from townsquare.publishing import navigation_registry  # noqa: F401
+        from townsquare.publishing import navigation_registry, notification_texts  # noqa: F401

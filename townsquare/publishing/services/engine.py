@@ -23,6 +23,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,7 +52,7 @@ from townsquare.channels.services.credentials import (
     credentials_save_rotated,
     credentials_version,
 )
-from townsquare.core.services import audit_record
+from townsquare.core.services import audit_record, notification_send
 from townsquare.organisations.models import User
 from townsquare.publishing.models import Post, PostState, Variant, VariantState
 from townsquare.publishing.rules import can_approve_any, can_compose
@@ -389,6 +390,13 @@ def post_refresh_state(*, post_id: int, now: dt.datetime | None = None) -> str:
             target=post,
             details={"published": published, "failed": failed},
         )
+        if failed and post.author_id:
+            # Failures must not pass silently: the author hears which post needs attention.
+            author, state, params = post.author, post.state, {"title": post.title, "failed": failed}
+            transaction.on_commit(lambda: notification_send(
+                recipient=author, message_key=f"publishing.{state}", params=params,
+                url=reverse("publishing:detail", args=[post_id]),
+            ))
         return post.state
 
 

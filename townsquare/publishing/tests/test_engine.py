@@ -282,3 +282,32 @@ def test_only_variant_on_a_retired_account_fails_the_post(scheduled, fake_networ
     post.refresh_from_db()
     assert post.state == PostState.FAILED
     assert "retired" in Variant.objects.get(version__post=post).last_error
+
+
+def test_a_partly_failed_post_tells_its_author(
+    scheduled, fake_network, accounts, django_capture_on_commit_callbacks
+):
+    from townsquare.core.models import Notification
+    from townsquare.core.notifications import render_notification
+
+    post = scheduled(account_list=[accounts["mastodon"], accounts["bluesky"]])
+    fake_network.publish_faults = [None, RemoteRejected("text refused")]
+    with django_capture_on_commit_callbacks(execute=True):
+        run_due(T0 + dt.timedelta(minutes=5))
+    note = Notification.objects.get(message_key="publishing.partly_failed")
+    assert note.recipient == post.author
+    assert note.url.endswith(f"/publishing/{post.pk}/")
+    assert render_notification(note) == (
+        f"“{post.title}” was published, but 1 account failed. Retry it from the post."
+    )
+
+
+def test_a_post_that_publishes_everywhere_notifies_nobody(
+    scheduled, fake_network, accounts, django_capture_on_commit_callbacks
+):
+    from townsquare.core.models import Notification
+
+    scheduled(account_list=[accounts["mastodon"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        run_due(T0 + dt.timedelta(minutes=5))
+    assert not Notification.objects.filter(message_key__startswith="publishing.").exists()
