@@ -9,11 +9,11 @@ import io
 import pytest
 from PIL import Image
 
+from townsquare.archive.models import EventKind, Record, RecordEvent, RecordVersion
+from townsquare.archive.services.verify import archive_verify
 from townsquare.channels.adapters.base import Credentials
 from townsquare.channels.services.accounts import account_create
 from townsquare.channels.services.credentials import credentials_store
-from townsquare.archive.models import EventKind, Record, RecordEvent, RecordVersion
-from townsquare.archive.services.verify import archive_verify
 from townsquare.media.services import media_upload
 from townsquare.publishing.models import PostState, RemoteChange, Variant, VariantState
 from townsquare.publishing.services.compose import VersionInput, post_create
