@@ -1,0 +1,1 @@
+"""All writes of the engagement app: the survey builder, responses and polls."""
