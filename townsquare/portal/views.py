@@ -12,6 +12,7 @@ from townsquare.channels.models import NETWORK_CHOICES
 from townsquare.core.forms import clean_query
 from townsquare.organisations.models import Organisation, OrganisationKind
 from townsquare.organisations.selectors import public_organisations
+from townsquare.publishing.public import public_posts
 
 
 def _government(organisations: list[Organisation]) -> Organisation | None:
@@ -57,6 +58,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
             "ancestors": ancestors,
             "description": found.localised("description"),
             "children": sorted(public_organisations().filter(parent=found), key=_tree_order),
+            "posts": public_posts(found, limit=10),
         },
     )
 
