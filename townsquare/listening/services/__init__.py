@@ -1,0 +1,1 @@
+"""All writes of the listening module (queries, matching, alerts)."""

@@ -1,0 +1,43 @@
+"""Background work of listening: thin wrappers around services."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from townsquare.listening.models import AlertEvent
+from townsquare.listening.services.alerts import alert_event_deliver, alert_webhook_send
+from townsquare.listening.services.alerts import alert_rules_check as _check
+from townsquare.listening.services.matching import inbox_catch_up, searching_queries_run
+
+WEBHOOK_RETRIES = 5
+
+
+@db_periodic_task(crontab(minute="*"))
+def match_inbox_items() -> None:
+    """Every minute: new inbox items against active queries, then spike checks."""
+    inbox_catch_up()
+    _check()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def search_networks() -> None:
+    """Every five minutes: networks' search for queries that asked for it."""
+    searching_queries_run()
+
+
+@db_task()
+def deliver_alert(event_id: int) -> None:
+    event = AlertEvent.objects.filter(pk=event_id).select_related(
+        "rule__query__organisation").first()
+    if event is not None:
+        alert_event_deliver(event=event)
+
+
+@db_task(retries=WEBHOOK_RETRIES, retry_delay=60, context=True)
+def deliver_alert_webhook(event_id: int, task: object = None) -> None:
+    event = AlertEvent.objects.filter(pk=event_id).select_related(
+        "rule__query__organisation").first()
+    if event is not None:
+        final = getattr(task, "retries", 0) == 0
+        alert_webhook_send(event=event, final_attempt=final)
