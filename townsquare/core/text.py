@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,26 @@ INVISIBLE = frozenset("\u200b\u2060\ufeff\u00ad\u180e")
 
 def has_lone_surrogate(value: str) -> bool:
     return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
+def storable(value: Any) -> Any:
+    """The value with what no database can store (NUL, lone surrogates) made visible as U+FFFD.
+
+    For text that comes from outside and must be kept rather than refused (a citizen's
+    message): PostgreSQL refuses NUL in text and JSON, and neither database driver encodes
+    lone surrogates. Works through the dicts and lists of a JSON payload.
+    """
+    if isinstance(value, str):
+        if "\x00" not in value and not has_lone_surrogate(value):
+            return value
+        return "".join(
+            "\ufffd" if ch == "\x00" or 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value
+        )
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value
 
 
 def validate_clean_text(value: str) -> None:

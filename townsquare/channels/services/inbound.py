@@ -54,6 +54,7 @@ from townsquare.channels.services.credentials import (
     credentials_version,
 )
 from townsquare.core.services import audit_record, notification_send
+from townsquare.core.text import storable
 
 # Headers worth keeping with a raw delivery; everything else (cookies, auth) is dropped.
 KEPT_HEADERS = (
@@ -69,7 +70,8 @@ KEPT_HEADERS = (
 
 
 def _content_fields(item: AdapterItem) -> dict[str, object]:
-    return {
+    # The raw delivery keeps the exact bytes; these columns get text every database stores.
+    fields: dict[str, object] = {
         "kind": item.kind.value,
         "text": item.text,
         "author_id": item.author_id[:200],
@@ -83,6 +85,7 @@ def _content_fields(item: AdapterItem) -> dict[str, object]:
         "raw": dict(item.raw),
         "remote_created_at": item.created_at,
     }
+    return {key: storable(value) for key, value in fields.items()}
 
 
 def _new_row(account: Account, change: InboundChange, when: dt.datetime, via: str) -> InboundItem:
@@ -128,8 +131,8 @@ def _apply_to_existing(row: InboundItem, change: InboundChange, when: dt.datetim
         return False  # an edit after deletion, or the same item seen again
     if row.last_change_at is not None and when < row.last_change_at:
         return False  # an older edit delivered late
-    row.text = change.item.text
-    row.raw = dict(change.item.raw)
+    row.text = storable(change.item.text)
+    row.raw = storable(dict(change.item.raw))
     row.state, row.edited_at, row.last_change_at = ItemState.EDITED, when, when
     return True
 

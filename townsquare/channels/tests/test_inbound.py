@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 import threading
 
@@ -88,6 +89,25 @@ def test_long_and_emoji_text_is_kept_exactly(transport_account):
     text = "👩‍👩‍👧‍👦 مرحبا 你好 " + "x" * 10_000
     inbound_apply(account=transport_account, change=change("created", text=text), via="poll")
     assert InboundItem.objects.get().text == text
+
+
+def test_nul_and_lone_surrogates_are_stored_visibly_not_lost(transport_account):
+    # PostgreSQL refuses NUL in text and JSON; no driver encodes lone surrogates. The item
+    # must still be stored (U+FFFD marks the spot), edits too, raw JSON included.
+    text = "bus\x00stop \ud800 late"
+    created = change("created", text=text)
+    created = InboundChange(
+        kind=created.kind, remote_id=created.remote_id, account_ref="",
+        item=dataclasses.replace(created.item, raw={"text": text, "list": ["\x00"]}),
+        occurred_at=created.occurred_at,
+    )
+    inbound_apply(account=transport_account, change=created, via="webhook")
+    stored = InboundItem.objects.get()
+    assert stored.text == "bus\ufffdstop \ufffd late"
+    assert stored.raw == {"text": "bus\ufffdstop \ufffd late", "list": ["\ufffd"]}
+    inbound_apply(account=transport_account, change=change("edited", text="a\x00b", minutes=1),
+                  via="webhook")
+    assert InboundItem.objects.get().text == "a\ufffdb"
 
 
 @pytest.mark.django_db(transaction=True)
