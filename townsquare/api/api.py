@@ -12,6 +12,7 @@ from ninja.openapi.docs import DocsBase
 from ninja.throttling import AuthRateThrottle
 
 from townsquare.api.endpoints import directory, health, organisations, people
+from townsquare.api.endpoints import publishing as publishing_endpoints
 from townsquare.api.errors import install_error_handlers, json_errors, not_found_view
 
 RATE_LIMIT = "1000/m"
@@ -53,3 +54,4 @@ api.add_router("", people.router)
 api.add_router("", organisations.router)
 api.add_router("", directory.router)
 api.add_router("", health.router)
+api.add_router("", publishing_endpoints.router)

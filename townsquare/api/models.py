@@ -16,6 +16,7 @@ class ApiScope(models.TextChoices):
     READ_PEOPLE = "read:people", _("Read staff names")
     READ_AUDIT = "read:audit", _("Read the audit log (administrators)")
     READ_CHANNELS = "read:channels", _("Read the registry of official accounts")
+    READ_PUBLISHING = "read:publishing", _("Read posts and where they were published")
 
 
 class ApiToken(models.Model):

@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +16,12 @@ from django.views.decorators.http import require_POST
 
 from townsquare.core.http import StaffRequest
 from townsquare.organisations.selectors import organisations_visible_to
-from townsquare.publishing.models import LANGUAGE_CHOICES, Post, PostState
-from townsquare.publishing.plain import highlighted, report_for
-from townsquare.publishing.selectors import posts_in_period
+from townsquare.publishing.models import EDITABLE_STATES, LANGUAGE_CHOICES, Post, PostState
+from townsquare.publishing.plain import agency_words, highlighted, report_for
+from townsquare.publishing.rules import composing_organisations
+from townsquare.publishing.schedule import ScheduleError
+from townsquare.publishing.selectors import post_get_for_user, posts_in_period
+from townsquare.publishing.services.workflow import post_schedule
 
 VIEWS = ("month", "week", "list")
 LIST_DAYS = 31
@@ -68,7 +72,11 @@ def post_calendar(request: StaffRequest) -> HttpResponse:
     if state in PostState.values:
         posts = posts.filter(state=state)
     by_day: dict[dt.date, list[Post]] = {}
+    composing = set(composing_organisations(request.user).values_list("pk", flat=True))
     for post in posts:
+        # Marks what the drag-to-reschedule script may pick up (the server checks again).
+        post.movable = bool(post.scheduled_time and post.state in EDITABLE_STATES  # type: ignore[attr-defined]
+                            and post.organisation_id in composing)
         if post.scheduled_date and start <= post.scheduled_date < end:
             by_day.setdefault(post.scheduled_date, []).append(post)
     days = [start + dt.timedelta(days=n) for n in range((end - start).days)]
@@ -93,6 +101,35 @@ def post_calendar(request: StaffRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def post_move(request: StaffRequest, post_id: int) -> JsonResponse:
+    """Drag to reschedule: the post keeps its time of day, local to its organisation.
+
+    Answers JSON for the calendar script; the review page's schedule form does the same
+    without script (the keyboard alternative).
+    """
+    post = post_get_for_user(request.user, post_id)
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        return JsonResponse({"error": _("Choose a valid day.")}, status=400)
+    if post.scheduled_time is None:
+        return JsonResponse({"error": _("This post has no time yet: schedule it from its "
+                                        "page.")}, status=400)
+    try:
+        resolved = post_schedule(actor=request.user, post=post, date=day,
+                                 time=post.scheduled_time, fold=None)
+    except PermissionDenied:
+        return JsonResponse({"error": _("You may not schedule this post.")}, status=403)
+    except ScheduleError as exc:
+        return JsonResponse({"error": str(exc), "code": exc.code}, status=400)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"message": _("Moved to %(time)s (%(zone)s).") % {
+        "time": f"{resolved.local:%Y-%m-%d %H:%M}", "zone": post.organisation.time_zone}})
+
+
+@login_required
+@require_POST
 def plain_language_hints(request: StaffRequest) -> HttpResponse:
     """htmx: the checker's score and highlighted hints for one language version."""
     language = request.POST.get("language", "")
@@ -104,7 +141,12 @@ def plain_language_hints(request: StaffRequest) -> HttpResponse:
                       {"error": _("The text is too long to check as you type.")})
     if not text.strip():
         return render(request, "publishing/_hints.html", {"empty": True})
-    report = report_for(text, language)
+    # The composer's organisation select (or, when it is locked on edit, a hidden field);
+    # an organisation the user does not write for contributes no words.
+    chosen = request.POST.get("organisation") or request.POST.get("post_organisation") or ""
+    organisation = (composing_organisations(request.user).filter(pk=int(chosen)).first()
+                    if chosen.isdigit() else None)
+    report = report_for(text, language, extra_avoid=agency_words(organisation))
     return render(request, "publishing/_hints.html", {
         "report": report, "segments": highlighted(text, report), "language": language,
     })

@@ -171,3 +171,23 @@ class CampaignForm(UswdsFormMixin, forms.Form):
 
 class HashtagForm(UswdsFormMixin, forms.Form):
     tag = CleanTextField(label=_("Hashtag"), max_length=101)
+
+
+class AvoidWordsForm(UswdsFormMixin, forms.Form):
+    # Checked entry by entry in the service, so the message can name the bad entry.
+    words = forms.CharField(
+        label=_("Words to avoid"), required=False, max_length=40_000, strip=False,
+        help_text=_("One word or phrase a line. The plain-language checker flags them in "
+                    "this organisation's posts."),
+        widget=forms.Textarea(attrs={"rows": 8, "dir": "auto"}),
+    )
+
+    def word_list(self) -> list[str]:
+        return self.cleaned_data["words"].replace("\r\n", "\n").split("\n")
+
+
+class PostTemplateForm(UswdsFormMixin, forms.Form):
+    name = CleanTextField(label=_("Template name"), max_length=120)
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+    text = CleanTextField(label=_("Text"), max_length=10_000, strip=False,
+                          widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}))

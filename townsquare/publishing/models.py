@@ -103,6 +103,24 @@ class SavedHashtag(models.Model):
         return f"#{self.tag}"
 
 
+class AvoidWord(models.Model):
+    """A word or phrase an agency asks its writers to avoid (the checker flags it)."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="avoid_words"
+    )
+    word = models.CharField(_("word to avoid"), max_length=100)
+
+    class Meta:
+        ordering = ["word"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "word"], name="avoid_word_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class ApprovalPolicy(TimeStampedModel):
     """How many approvals a post of this organisation needs, and who may give them."""
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from townsquare.nlp.plain_language import MESSAGES, Report, check
-from townsquare.publishing.models import Post
+from townsquare.organisations.models import Organisation
+from townsquare.publishing.models import AvoidWord, Post
 
 
 @dataclass(frozen=True)
@@ -20,8 +22,20 @@ def translated_hint(code: str, params: dict[str, str]) -> str:
     return _(MESSAGES[code]).format(**params)
 
 
-def report_for(text: str, language: str) -> Report:
-    return check(text, language)
+def agency_words(organisation: Organisation | None) -> tuple[str, ...]:
+    """The organisation's own words to avoid and those of the organisations above it.
+
+    A tuple in a stable order so the checker's compiled pattern cache is reused.
+    """
+    if organisation is None:
+        return ()
+    ancestors = [int(pk) for pk in organisation.path.strip("/").split("/") if pk]
+    words = AvoidWord.objects.filter(organisation_id__in=ancestors or [organisation.pk])
+    return tuple(sorted(set(words.values_list("word", flat=True))))
+
+
+def report_for(text: str, language: str, *, extra_avoid: Sequence[str] = ()) -> Report:
+    return check(text, language, extra_avoid=extra_avoid)
 
 
 def highlighted(text: str, report: Report) -> list[Segment]:
@@ -43,5 +57,7 @@ def highlighted(text: str, report: Report) -> list[Segment]:
 
 def post_plain_language_score(post: Post) -> float | None:
     """The mean score of the post's language versions (stored on the post for analytics)."""
-    scores = [check(v.text, v.language).score for v in post.versions.all() if v.text.strip()]
+    extra = agency_words(post.organisation)
+    scores = [check(v.text, v.language, extra_avoid=extra).score
+              for v in post.versions.all() if v.text.strip()]
     return round(sum(scores) / len(scores), 1) if scores else None

@@ -16,9 +16,11 @@ from townsquare.publishing.models import (
     LanguageVersion,
     Post,
     PostState,
+    PostTemplate,
     Variant,
     VariantState,
 )
+from townsquare.publishing.rules import composing_organisations
 
 
 def posts_visible_to(user: Any) -> QuerySet[Post]:
@@ -81,3 +83,19 @@ def published_variants_of(organisation: Organisation, *, limit: int = 50) -> Que
         .select_related("version__post", "account")
         .order_by("-published_at", "-pk")[: limit * 3]
     )
+
+
+def templates_for_composer(user: Any) -> QuerySet[PostTemplate]:
+    """Templates of the organisations the user writes posts for."""
+    return PostTemplate.objects.filter(organisation__in=composing_organisations(user))
+
+
+def template_get_for_composer(user: Any, template_id: Any) -> PostTemplate | None:
+    """The template to start a post from; none asked → None, anyone else's id → 404."""
+    if not template_id:
+        return None
+    try:
+        return templates_for_composer(user).select_related("organisation").get(
+            pk=int(template_id))
+    except (PostTemplate.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such template") from exc

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.post_list, name="list"),
     path("new/", views.post_new, name="new"),
     path("calendar/", calendar_views.post_calendar, name="calendar"),
+    path("calendar/move/<int:post_id>/", calendar_views.post_move, name="move"),
     path("hints/", calendar_views.plain_language_hints, name="hints"),
     path("settings/", settings_views.publishing_settings, name="settings"),
     path("<int:post_id>/", views.post_detail, name="detail"),

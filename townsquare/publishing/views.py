@@ -38,6 +38,7 @@ from townsquare.publishing.models import (
     SavedHashtag,
     VariantState,
 )
+from townsquare.publishing.plain import agency_words, highlighted, report_for
 from townsquare.publishing.rules import (
     can_approve_any,
     can_compose,
@@ -51,6 +52,8 @@ from townsquare.publishing.selectors import (
     post_get_for_user,
     post_with_versions,
     posts_visible_to,
+    template_get_for_composer,
+    templates_for_composer,
     variant_get_for_user,
 )
 from townsquare.publishing.services import engine, remote, workflow
@@ -115,14 +118,19 @@ def _compose_context(request: StaffRequest, form: ComposeForm,
     hashtags = SavedHashtag.objects.filter(
         organisation__in=composing_organisations(request.user)
     ).values_list("tag", flat=True).distinct().order_by("tag")[:50]
-    return {"form": form, "post": post, "hashtags": list(hashtags)}
+    return {"form": form, "post": post, "hashtags": list(hashtags),
+            "templates": templates_for_composer(request.user).select_related("organisation")}
 
 
 @login_required
 def post_new(request: StaffRequest) -> HttpResponse:
     if not composing_organisations(request.user).exists():
         raise PermissionDenied
-    form = _compose_form(request)
+    # "Start from a template": the new post opens with the template's text in its language.
+    template = template_get_for_composer(request.user, request.GET.get("template"))
+    initial = {"organisation": template.organisation,
+               f"text_{template.language}": template.text} if template else None
+    form = _compose_form(request, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             post = post_create(actor=request.user, organisation=form.cleaned_data["organisation"],
@@ -167,6 +175,7 @@ def post_edit(request: StaffRequest, post_id: int) -> HttpResponse:
 
 def _variant_rows(post: Post) -> list[dict[str, Any]]:
     rows = []
+    extra = agency_words(post.organisation)
     for version in post_with_versions(post):
         variants = []
         for variant in version.variants.all():
@@ -177,7 +186,11 @@ def _variant_rows(post: Post) -> list[dict[str, Any]]:
                           for part in variant.parts],
                 "limit": capabilities.text.max_length,
             })
-        rows.append({"version": version, "variants": variants})
+        # The review page shows the checker's hints with the agency's own words too.
+        report = report_for(version.text, version.language, extra_avoid=extra) \
+            if version.text.strip() else None
+        rows.append({"version": version, "variants": variants, "report": report,
+                     "segments": highlighted(version.text, report) if report else []})
     return rows
 
 

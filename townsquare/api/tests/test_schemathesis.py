@@ -81,6 +81,7 @@ def test_schema_lists_every_endpoint(api_schema):
         "DELETE /api/v1/memberships/{membership_id}",
         "GET /api/v1/directory", "GET /api/v1/accounts", "GET /api/v1/accounts/{account_id}",
         "GET /api/v1/accounts/{account_id}/health", "GET /api/v1/ghost-accounts",
+        "GET /api/v1/posts", "GET /api/v1/posts/{post_id}",
     }
 
 

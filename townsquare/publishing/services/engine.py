@@ -390,9 +390,10 @@ def post_refresh_state(*, post_id: int, now: dt.datetime | None = None) -> str:
             target=post,
             details={"published": published, "failed": failed},
         )
-        if failed and post.author_id:
+        author = post.author if failed and post.author_id else None
+        if author is not None:
             # Failures must not pass silently: the author hears which post needs attention.
-            author, state, params = post.author, post.state, {"title": post.title, "failed": failed}
+            state, params = post.state, {"title": post.title, "failed": failed}
             transaction.on_commit(lambda: notification_send(
                 recipient=author, message_key=f"publishing.{state}", params=params,
                 url=reverse("publishing:detail", args=[post_id]),
