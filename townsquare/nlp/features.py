@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from townsquare.nlp.normalise import normalise, normalise_arabic
+from townsquare.nlp.normalise import folded, normalise
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -78,7 +78,11 @@ def prepare(text: str) -> str:
     """The model's view of a text: normalised, case-folded, Arabic unified, links and
     account names replaced by placeholders (their exact form says nothing about
     sentiment), digits as one symbol, long letter repeats shortened."""
-    text = normalise_arabic(normalise(text).casefold())
+    return prepare_folded(folded(normalise(text)))
+
+
+def prepare_folded(text: str) -> str:
+    """``prepare`` of a text already through ``normalise`` and ``folded``."""
     if "http" in text or "www." in text:
         text = _URL.sub(" ⟨url⟩ ", text)
     if "@" in text:
@@ -113,7 +117,12 @@ def _ngram_hashes(
 def featurise(text: str, config: FeatureConfig) -> tuple[IntArray, FloatArray]:
     """Indices and values of a text's (sparse) feature vector; indices may repeat and
     repeated entries add up."""
-    prepared = prepare(text).strip()
+    return featurise_prepared(prepare(text), config)
+
+
+def featurise_prepared(prepared: str, config: FeatureConfig) -> tuple[IntArray, FloatArray]:
+    """``featurise`` of a text already through ``prepare``."""
+    prepared = prepared.strip()
     if not prepared:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
     hashes: list[npt.NDArray[np.uint64]] = []

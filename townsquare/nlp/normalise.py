@@ -105,7 +105,21 @@ def search_text(value: str | bytes | bytearray | None, language: str | None = No
     Queries must go through the same function so that both sides agree. Japanese text
     is left unsegmented: a Chinese dictionary would cut it wrongly.
     """
-    text = normalise_arabic(normalise(value).casefold())
+    return search_text_of_folded(folded(normalise(value)), language)
+
+
+def folded(normalised: str) -> str:
+    """Case-folded with Arabic unified: the common start of the search text and of the
+    sentiment models' view of an already ``normalise``d text."""
+    return normalise_arabic(normalised.casefold())
+
+
+def search_text_of_folded(text: str, language: str | None = None) -> str:
+    """``search_text`` of a text already through ``normalise`` and ``folded``.
+
+    ``normalise`` is idempotent (checked over every code point), so enrichment
+    normalises once and shares the folded form instead of redoing it per stage.
+    """
     if language != "ja" and _HAN_RUN.search(text):
         from townsquare.nlp.segment import segment
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from townsquare.nlp.features import FeatureConfig, featurise, featurise_many
+from townsquare.nlp.features import FeatureConfig, featurise, featurise_many, featurise_prepared
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 FORMAT = "townsquare-linear-v1"
@@ -138,7 +138,15 @@ class SentimentModel:
         return Sentiment(label=label, score=round(polarity, 4), confidence=round(confidence, 4))
 
     def classify(self, text: str) -> Sentiment:
-        indices, values = featurise(text, self.config)
+        return self._classify_features(*featurise(text, self.config))
+
+    def classify_prepared(self, prepared: str) -> Sentiment:
+        """``classify`` of a text already through ``features.prepare``."""
+        return self._classify_features(*featurise_prepared(prepared, self.config))
+
+    def _classify_features(
+        self, indices: npt.NDArray[np.int64], values: npt.NDArray[np.float32]
+    ) -> Sentiment:
         sums = values @ self.weights[indices].astype(np.float32)
         return self._sentiment(self._softmax(sums.astype(np.float32)))
 
