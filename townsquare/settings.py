@@ -99,6 +99,10 @@ INSTALLED_APPS = [
     "townsquare.media",
     "townsquare.publishing",
     "townsquare.archive",
+    "townsquare.inbox",
+    "townsquare.engagement",
+    "townsquare.listening",
+    "townsquare.ingest",
 ]
 
 MIDDLEWARE = [
@@ -317,6 +321,13 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even before collectsta
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Media library (townsquare.media): files are stored under MEDIA_ROOT/<aa>/<sha256>.
+MEDIA_MAX_IMAGE_BYTES = env_int("MEDIA_MAX_IMAGE_BYTES", default=20 * 1024 * 1024, minimum=1024)
+MEDIA_MAX_VIDEO_BYTES = env_int("MEDIA_MAX_VIDEO_BYTES", default=200 * 1024 * 1024, minimum=1024)
+# Width × height; checked on the declared size before any pixel is decoded.
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", default=40_000_000, minimum=10_000)
+# Signed links networks fetch media from (Instagram) stop working after this many hours.
+PUBLIC_MEDIA_LINK_HOURS = env_int("PUBLIC_MEDIA_LINK_HOURS", default=24, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -348,6 +359,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API --------------------------------------------------------------------------
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", default=365, minimum=1)
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", default=50, minimum=1)
+
+# --- Publishing -------------------------------------------------------------------
+# Roles that may publish an emergency post at once (reviewed afterwards).
+PUBLISHING_EMERGENCY_ROLES = env_list("PUBLISHING_EMERGENCY_ROLES", ["administrator", "approver"])
+# Attempts per variant for temporary faults (rate limits, timeouts) before it fails.
+PUBLISHING_MAX_ATTEMPTS = env_int("PUBLISHING_MAX_ATTEMPTS", default=6, minimum=1)
+
+# --- Surveys and polls (townsquare.engagement) ------------------------------------------
+# Cross-tab cells counting fewer respondents than this are hidden.
+ENGAGEMENT_SMALL_CELL_K = env_int("ENGAGEMENT_SMALL_CELL_K", default=10, minimum=2)
+# Answers and votes accepted per hour from one network address, and from one person.
+ENGAGEMENT_RATE_PER_ADDRESS = env_int("ENGAGEMENT_RATE_PER_ADDRESS", default=120, minimum=1)
+ENGAGEMENT_RATE_PER_PERSON = env_int("ENGAGEMENT_RATE_PER_PERSON", default=60, minimum=1)
 
 # --- Sandbox network (a local Mastodon-compatible network for the demo and tests) ---
 SANDBOX_MESSAGES_PER_MINUTE = env_int(
@@ -386,6 +410,10 @@ CHANNEL_OAUTH_APPS = {
 }
 # Every account's owner re-confirms it this often (months); then it goes under review.
 ACCOUNT_REVIEW_MONTHS = env_int("ACCOUNT_REVIEW_MONTHS", default=6, minimum=1)
+# Account health and ghost-account thresholds: HEALTH_GHOST_IDLE_DAYS, … (README).
+from townsquare.channels.health_config import health_thresholds_from_env  # noqa: E402
+
+CHANNEL_HEALTH = health_thresholds_from_env()
 # Shared secrets for app-wide webhook endpoints (/webhooks/<network>/), e.g. the Meta app
 # secret: WEBHOOK_SECRET_FACEBOOK, WEBHOOK_SECRET_INSTAGRAM, WEBHOOK_SECRET_WHATSAPP, …
 WEBHOOK_SECRETS = {
@@ -401,6 +429,53 @@ WEBHOOK_VERIFY_TOKENS = {
     if env_str(f"WEBHOOK_VERIFY_TOKEN_{network.upper()}")
 }
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024, minimum=1024)
+
+# --- Records archive ----------------------------------------------------------------
+def _archive_signing_key() -> str:
+    """Base64 of the raw 32-byte Ed25519 private key that signs chain checkpoints."""
+    import base64
+    import binascii
+
+    key = env_str("ARCHIVE_SIGNING_KEY").strip()
+    if not key:
+        if PRODUCTION:
+            raise ConfigurationError(
+                "ARCHIVE_SIGNING_KEY (or ARCHIVE_SIGNING_KEY_FILE) must be set in production"
+            )
+        # Embedded mode: one key per installation, generated once beside the database.
+        key_file = DATA_DIR / "archive_signing_key"
+        if not key_file.exists():
+            from townsquare.archive.signing import generate_key_base64
+
+            key_file.write_text(generate_key_base64(), encoding="utf-8")
+            key_file.chmod(0o600)
+        key = key_file.read_text(encoding="utf-8").strip()
+    try:
+        valid = len(base64.b64decode(key, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        raise ConfigurationError(
+            "ARCHIVE_SIGNING_KEY must be the base64 of a raw 32-byte Ed25519 private key"
+        )
+    return key
+
+
+ARCHIVE_SIGNING_KEY = _archive_signing_key()
+ARCHIVE_MEDIA_ROOT = Path(env_str("ARCHIVE_MEDIA_ROOT", str(DATA_DIR / "archive" / "media")))
+# A signed checkpoint after this many chain entries (and at least every 10 minutes).
+ARCHIVE_CHECKPOINT_EVERY = env_int("ARCHIVE_CHECKPOINT_EVERY", default=1000, minimum=1)
+# Inbound items edited or deleted on the network this recently are re-read into the archive.
+ARCHIVE_RECAPTURE_DAYS = env_int("ARCHIVE_RECAPTURE_DAYS", default=30, minimum=1)
+
+# --- Ingest pipeline (townsquare.ingest) -------------------------------------------
+INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", default=500, minimum=1)
+# Longer texts go to the dead-letter table (raw payload kept) instead of the inbox.
+INGEST_MAX_TEXT_CHARS = env_int("INGEST_MAX_TEXT_CHARS", default=40_000, minimum=280)
+# A batch claimed by a worker that died is retried after this many seconds.
+INGEST_LEASE_SECONDS = env_int("INGEST_LEASE_SECONDS", default=300, minimum=5)
+# Enrichment processes of the embedded pipeline (0: enrich in the writing process).
+INGEST_ENRICH_WORKERS = env_int("INGEST_ENRICH_WORKERS", default=0, minimum=0)
 
 # --- Logging ----------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()

@@ -127,6 +127,12 @@ class RecordVersion(AppendOnlyModel):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="redactions"
     )
     media = models.ManyToManyField(MediaBlob, through="VersionMedia", related_name="versions")
+    # The full-text form of the content (townsquare.nlp.normalise.search_text), indexed by
+    # SQLite FTS5 or PostgreSQL; derived data, so it is outside the content hash.
+    search_text = models.TextField(blank=True, default="", db_default="")
+    # Set when disposition removed this version's content; the chain entry that committed
+    # to the content stays, and a "disposed" event lists the removed hashes.
+    disposed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["record", "id"]
@@ -164,6 +170,7 @@ class EventKind(models.TextChoices):
     DELETED_BY_STAFF = "deleted_by_staff", _("Deleted by staff")
     REDACTED = "redacted", _("Redacted")
     RESTRICTED = "restricted", _("Access restricted")
+    DISPOSED = "disposed", _("Disposed of under a retention rule")
 
 
 class RecordEvent(AppendOnlyModel):
@@ -180,6 +187,9 @@ class RecordEvent(AppendOnlyModel):
     )
     actor_label = models.CharField(_("who"), max_length=200, blank=True)
     reason = models.TextField(_("why"), blank=True, max_length=2000)
+    # Canonical JSON of what the event needs to commit to beyond its fields (a disposition
+    # lists the versions it emptied and their hashes); "" for most events.
+    details_json = models.TextField(blank=True, default="", db_default="")
     # When it happened (on the network, or now for staff actions).
     occurred_at = models.DateTimeField(_("when"))
     recorded_at = models.DateTimeField(_("recorded"))
@@ -278,3 +288,171 @@ class VerificationRun(models.Model):
 
     def __str__(self) -> str:
         return f"verification {self.pk}"
+
+
+# --- retention, disposition and legal holds ------------------------------------------
+# These rows change state (a batch is proposed, then decided), so they are ordinary
+# models; every change goes through a service and is audited.
+
+
+class RetentionRule(models.Model):
+    """How long an organisation keeps one type of record; ``keep_years`` None is permanent."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    record_type = models.CharField(_("record type"), max_length=20, choices=RecordType.choices)
+    keep_years = models.PositiveSmallIntegerField(_("years kept"), null=True, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation__path", "record_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "record_type"],
+                                    name="archive_retention_one_rule_per_type")
+        ]
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.record_type}={self.keep_years or 'permanent'}"
+
+
+class BatchState(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for approval")
+    APPROVED = "approved", _("Approved, being carried out")
+    COMPLETED = "completed", _("Carried out")
+    REJECTED = "rejected", _("Rejected")
+
+
+class DispositionBatch(models.Model):
+    """Records past retention, proposed together; a records officer approves or rejects.
+
+    The rule is copied (type, years, legal basis) so the log still says which rule applied
+    after the rule is changed.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rule = models.ForeignKey(RetentionRule, null=True, on_delete=models.SET_NULL, related_name="+")
+    record_type = models.CharField(_("record type"), max_length=20, choices=RecordType.choices)
+    keep_years = models.PositiveSmallIntegerField(_("years kept"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    created_before = models.DateTimeField(_("records created before"))
+    proposed_at = models.DateTimeField(_("proposed"))
+    state = models.CharField(_("state"), max_length=10, choices=BatchState.choices,
+                             default=BatchState.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by_label = models.CharField(_("decided by"), max_length=200, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True, max_length=2000)
+    completed_at = models.DateTimeField(_("carried out"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("disposition batch")
+        verbose_name_plural = _("disposition batches")
+
+    def __str__(self) -> str:
+        return f"disposition {self.pk}"
+
+
+class ItemOutcome(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    DISPOSED = "disposed", _("Disposed of")
+    HELD = "held", _("Kept: under legal hold")
+    KEPT = "kept", _("Kept: batch rejected")
+
+
+class DispositionItem(models.Model):
+    """One record of a batch and what happened to it (the disposition log's lines)."""
+
+    batch = models.ForeignKey(DispositionBatch, on_delete=models.CASCADE, related_name="items")
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=ItemOutcome.choices,
+                               default=ItemOutcome.PENDING)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    event = models.ForeignKey(RecordEvent, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+
+    class Meta:
+        ordering = ["batch", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "record"], name="archive_disposition_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.record_id} {self.outcome}"
+
+
+class HoldKind(models.TextChoices):
+    SEARCH = "search", _("Records matching a search")
+    ACCOUNT = "account", _("Records of an account")
+    CASE = "case", _("A list of records (a case)")
+
+
+class LegalHold(models.Model):
+    """Records that must not be disposed of until the hold is released."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    reason = models.TextField(_("reason"), max_length=2000)
+    kind = models.CharField(_("kind"), max_length=10, choices=HoldKind.choices)
+    # search: the query and filters, copied so the hold outlives the saved search.
+    query = models.CharField(_("search"), max_length=500, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    # account: its handle as records store it.
+    account_handle = models.CharField(_("account"), max_length=200, blank=True)
+    records = models.ManyToManyField(Record, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedSearch(models.Model):
+    """A user's search of the archive, kept to run again (or to place a hold on)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("search"), max_length=500)
+    filters = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="archive_saved_search_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,8 +5,9 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from townsquare.archive.models import VerificationRun
+from townsquare.archive.models import BatchState, DispositionBatch, VerificationRun
 from townsquare.archive.services import checkpoint_create, inbound_items_capture
+from townsquare.archive.services.retention import disposition_execute, disposition_propose
 from townsquare.archive.services.runs import verification_perform
 
 
@@ -38,3 +39,17 @@ def run_verification(run_id: int) -> None:
 def verify_archive_nightly() -> None:
     """Every night: the whole check, so tampering is noticed without anyone asking."""
     verification_perform(run=VerificationRun.objects.create())
+
+
+@db_periodic_task(crontab(minute="15", hour="3"))
+@lock_task("archive-disposition-propose")
+def propose_disposition_daily() -> None:
+    """Every night: propose records past retention for a records officer to decide on."""
+    disposition_propose()
+
+
+@db_task()
+def execute_disposition(batch_id: int) -> None:
+    batch = DispositionBatch.objects.filter(pk=batch_id, state=BatchState.APPROVED).first()
+    if batch is not None:
+        disposition_execute(batch=batch)

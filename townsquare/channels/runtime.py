@@ -28,8 +28,13 @@ def oauth_config(account: Account) -> dict[str, Any]:
     return {**installation, **(account.config or {}).get(OAUTH_KEY, {})}
 
 
-def adapter_for(account: Account, credentials: Credentials) -> ChannelAdapter:
-    return adapter_class(account.network)(credentials=credentials, config=adapter_config(account))
+def adapter_for(
+    account: Account, credentials: Credentials, *, extra_config: dict[str, Any] | None = None
+) -> ChannelAdapter:
+    """``extra_config`` carries what the core gives at run time (e.g. a public media link
+    maker for networks that fetch media from a URL); it is never stored on the account."""
+    config = {**adapter_config(account), **(extra_config or {})}
+    return adapter_class(account.network)(credentials=credentials, config=config)
 
 
 def oauth_for(account: Account) -> OAuthClient:

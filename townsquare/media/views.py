@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from townsquare.core.http import StaffRequest
 from townsquare.media import storage
 from townsquare.media.forms import AltTextForm, LibraryFilterForm, UploadForm
 from townsquare.media.models import MediaAsset
+from townsquare.media.public import sha256_from_token
 from townsquare.media.selectors import (
     ALT_TEXT_LANGUAGES,
     asset_get_for_user,
@@ -259,4 +260,26 @@ def file(request: StaffRequest, asset_id: int) -> FileResponse:
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, max-age=3600"
     response["ETag"] = f'"{asset.sha256}"'
+    return response
+
+
+@require_GET
+def public_file(request: HttpRequest, token: str) -> FileResponse:
+    """A file a network fetches from a signed, expiring link (see media/public.py)."""
+    sha256 = sha256_from_token(token)
+    asset = (
+        MediaAsset.objects.filter(sha256=sha256, is_archived=False).first() if sha256 else None
+    )
+    if asset is None:
+        raise Http404("This link is not valid or has expired")
+    try:
+        handle = storage.path_for(asset.sha256).open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from storage") from exc
+    response = FileResponse(handle, content_type=asset.mime_type)
+    response["Content-Length"] = str(asset.byte_size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=3600"
     return response

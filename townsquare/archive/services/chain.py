@@ -59,9 +59,13 @@ def version_media_hashes(version: RecordVersion) -> list[str]:
 
 
 def event_fields(event: RecordEvent) -> dict[str, Any]:
-    """What an entry commits to about its event and the record's identity."""
+    """What an entry commits to about its event and the record's identity.
+
+    ``details_json`` is left out when empty, so entries written before it existed keep
+    their hashes.
+    """
     record = event.record
-    return {
+    fields = {
         "id": event.pk,
         "kind": event.kind,
         "version_id": event.version_id,
@@ -86,6 +90,9 @@ def event_fields(event: RecordEvent) -> dict[str, Any]:
             "first_captured_at": time_text(record.first_captured_at),
         },
     }
+    if event.details_json:
+        fields["details_json"] = event.details_json
+    return fields
 
 
 def entry_hash(

@@ -26,6 +26,7 @@ from townsquare.archive.models import (
     RecordVersion,
     VersionMedia,
 )
+from townsquare.archive.search import index_add, text_for_search
 from townsquare.archive.services.chain import (
     canonical_json,
     chain_append,
@@ -152,8 +153,10 @@ def _event(
     actor: User | None = None,
     reason: str = "",
     media: list[str] | None = None,
+    details_json: str = "",
 ) -> RecordEvent:
     event = RecordEvent.objects.create(
+        details_json=details_json,
         record=record,
         kind=kind,
         version=version,
@@ -178,6 +181,7 @@ def _version(
     redacts: RecordVersion | None = None,
 ) -> RecordVersion:
     hashes = [blob.pk for blob in blobs]
+    indexed = text_for_search(content)
     version = RecordVersion.objects.create(
         record=record,
         content=content,
@@ -188,7 +192,9 @@ def _version(
         network_time=network_time,
         captured_at=captured_at,
         redacts=redacts,
+        search_text=indexed,
     )
+    index_add(version_id=version.pk, text=indexed)
     if blobs:
         VersionMedia.objects.bulk_create(
             VersionMedia(version=version, blob=blob, position=i) for i, blob in enumerate(blobs)
@@ -373,6 +379,8 @@ def record_redact(
             version = originals[-1]
         elif version.record_id != record.pk or version.redacts_id is not None:
             raise ValidationError(_("Only an original version of this record can be redacted."))
+        if version.disposed_at is not None:
+            raise ValidationError(_("The content of this version was disposed of."))
         if text == version.content and not (version.media.exists() and not keep_media):
             raise ValidationError({"content": _("The redacted text is the same as the original.")})
         metadata = {k: v for k, v in version.metadata.items() if k != "raw"}

@@ -6,14 +6,18 @@ Hashes are recomputed from the rows as they are now. What is detected:
 - entries cut from the end (the chain head or a signed checkpoint names a later entry);
 - a version or event written without a chain entry;
 - a checkpoint whose signature does not verify or whose entry hash differs;
-- a media file missing, or changed on disk.
+- a media file missing, or changed on disk;
+- an emptied version that no "disposed" event in the chain names with the same hashes
+  (disposition empties versions on purpose and commits to what it removed).
 Someone able to rewrite the whole chain and its head could hide a change made after the
 last checkpoint published outside the system; that is why checkpoints are exported.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -22,6 +26,7 @@ from townsquare.archive.models import (
     ChainEntry,
     ChainHead,
     Checkpoint,
+    EventKind,
     MediaBlob,
     RecordEvent,
     RecordVersion,
@@ -82,8 +87,38 @@ def _media_by_version(version_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+def _disposals(record_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Version id → what the disposed event that emptied it committed to about it."""
+    found: dict[int, dict[str, Any]] = {}
+    events = RecordEvent.objects.filter(record_id__in=record_ids, kind=EventKind.DISPOSED,
+                                        chain_entry__isnull=False)
+    for details_json in events.values_list("details_json", flat=True):
+        try:
+            details = json.loads(details_json or "{}")
+            for item in details.get("versions", []):
+                found[int(item["id"])] = item
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue  # a changed event is reported by its own entry's hash
+    return found
+
+
+def _disposed_version_ok(
+    version: RecordVersion, entry: ChainEntry, disposals: dict[int, dict[str, Any]]
+) -> bool:
+    """An emptied version is fine when a disposed event in the chain names its hashes."""
+    item = disposals.get(version.pk)
+    return (
+        item is not None
+        and version.content == "" and version.metadata_json == "{}"
+        and version.search_text == ""
+        and item.get("content_sha256") == version.content_sha256 == entry.content_sha256
+        and item.get("media") == list(entry.media_sha256 or [])
+    )
+
+
 def _check_entry(
-    report: VerificationReport, entry: ChainEntry, media: list[str], prev_hash: str
+    report: VerificationReport, entry: ChainEntry, media: list[str], prev_hash: str,
+    disposals: dict[int, dict[str, Any]] | None = None,
 ) -> None:
     event = entry.event
     record_id = event.record_id
@@ -91,7 +126,15 @@ def _check_entry(
         report.add(Problem(_("Entry %(seq)d does not link to the entry before it.")
                            % {"seq": entry.seq}, entry.seq, record_id))
     version = event.version
-    if version is not None:
+    if version is not None and version.disposed_at is not None:
+        if not _disposed_version_ok(version, entry, disposals or {}):
+            report.add(Problem(
+                _("Version %(version)d of record %(record)d is empty but no disposition in "
+                  "the chain accounts for it.") % {"version": version.pk, "record": record_id},
+                entry.seq, record_id))
+            return
+        media = list(entry.media_sha256 or [])  # its media links went with the content
+    elif version is not None:
         recomputed = version_content_hash(
             content=version.content, metadata_json=version.metadata_json, media_sha256=media
         )
@@ -126,6 +169,8 @@ def _walk_chain(report: VerificationReport, checkpoint_hashes: dict[int, str]) -
         if not batch:
             break
         media = _media_by_version([e.event.version_id for e in batch if e.event.version_id])
+        disposals = _disposals({e.event.record_id for e in batch
+                                if e.event.version is not None and e.event.version.disposed_at})
         for entry in batch:
             report.entries += 1
             if entry.seq != expected_seq:
@@ -133,7 +178,8 @@ def _walk_chain(report: VerificationReport, checkpoint_hashes: dict[int, str]) -
                     _("Entry %(expected)d is missing or out of order (found %(found)d).")
                     % {"expected": expected_seq, "found": entry.seq},
                     expected_seq, entry.event.record_id))
-            _check_entry(report, entry, media.get(entry.event.version_id or 0, []), prev_hash)
+            _check_entry(report, entry, media.get(entry.event.version_id or 0, []), prev_hash,
+                         disposals)
             signed = checkpoint_hashes.pop(entry.seq, None)
             if signed is not None and signed != entry.entry_hash:
                 report.add(Problem(

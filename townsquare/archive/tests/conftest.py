@@ -23,3 +23,16 @@ def capture(government):
         return record_capture(source_id=source_id, content=content, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def rita(government):
+    """A records officer of the Transport Agency."""
+    from conftest import TEST_PASSWORD
+    from townsquare.organisations.services import membership_grant, staff_user_create
+
+    user = staff_user_create(actor=None, username="rita", email="rita@example.org",
+                             first_name="Rita", password=TEST_PASSWORD)
+    membership_grant(actor=None, user=user, organisation=government["transport"],
+                     role="records_officer")
+    return user

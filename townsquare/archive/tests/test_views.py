@@ -13,19 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rita(government):
-    """A records officer of the Transport Agency."""
-    from conftest import TEST_PASSWORD
-    from townsquare.organisations.services import membership_grant, staff_user_create
-
-    user = staff_user_create(actor=None, username="rita", email="rita@example.org",
-                             first_name="Rita", password=TEST_PASSWORD)
-    membership_grant(actor=None, user=user, organisation=government["transport"],
-                     role="records_officer")
-    return user
-
-
-@pytest.fixture
 def post(capture):
     return capture("post-1", "Road closed on Harbour Street", network="mastodon",
                    media=[(b"photo-bytes", "image/jpeg")]).record

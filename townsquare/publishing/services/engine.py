@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,6 +53,7 @@ from townsquare.channels.services.credentials import (
     credentials_version,
 )
 from townsquare.core.services import audit_record, notification_send
+from townsquare.media.public import public_url_for_attachment
 from townsquare.organisations.models import User
 from townsquare.publishing.models import Post, PostState, Variant, VariantState
 from townsquare.publishing.rules import can_approve_any, can_compose
@@ -254,6 +255,13 @@ def _refresher(account: Account) -> Callable[[Credentials], Credentials] | None:
     return refresh
 
 
+def _run_time_config(account: Account) -> dict[str, Any]:
+    # Instagram downloads images from a URL while it builds the post.
+    if account.network == Network.INSTAGRAM:
+        return {"public_media_url": public_url_for_attachment}
+    return {}
+
+
 def with_fresh_credentials(account: Account, call: Callable[[ChannelAdapter], T]) -> T:
     """Run ``call`` with the account's adapter; on a refused token refresh once and retry.
 
@@ -267,14 +275,14 @@ def with_fresh_credentials(account: Account, call: Callable[[ChannelAdapter], T]
     if refresher is not None and credentials_need_refresh(credentials):
         credentials = credentials_refresh(account=account, refresh=refresher)
         version = credentials_version(account)
-    adapter = adapter_for(account, credentials)
+    adapter = adapter_for(account, credentials, extra_config=_run_time_config(account))
     try:
         result = call(adapter)
     except AuthExpired:
         if refresher is None or not credentials.refresh_token:
             raise
         credentials = credentials_refresh(account=account, refresh=refresher, force_version=version)
-        adapter = adapter_for(account, credentials)
+        adapter = adapter_for(account, credentials, extra_config=_run_time_config(account))
         result = call(adapter)
     credentials_save_rotated(account=account, before=credentials, after=adapter.credentials)
     return result
