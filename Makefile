@@ -19,12 +19,13 @@ PORT ?= 8000
 SITE_URL ?= http://localhost:$(PORT)
 export DJANGO_SETTINGS_MODULE := townsquare.settings
 
-.PHONY: help run test setup debs-run debs-test lint types test-sqlite test-postgres test-browser bench clean messages makemessages
+.PHONY: help run test setup debs-run debs-test lint types test-sqlite test-postgres test-browser bench models clean messages makemessages
 
 help:
 	@echo "make run    - set up and start Townsquare with demo data on http://$(HOST):$(PORT)/"
 	@echo "make test   - set up and run every check (lint, types, SQLite, PostgreSQL, browser)"
 	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make models - retrain the shipped language models from ../shared/data"
 
 # --- Debian packages (installed only when missing) -----------------------------------
 define install_debs
@@ -100,6 +101,12 @@ test: setup debs-test
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Retrain the shipped language models from ../shared/data (model files and cards in
+# townsquare/nlp/models/); same data and seed give the same models.
+models: $(PY_STAMP)
+	$(BIN)/python -m townsquare.nlp.train
+	$(BIN)/python -m townsquare.nlp.evaluate
 
 clean:
 	rm -rf $(VENV) node_modules townsquare/static/vendor

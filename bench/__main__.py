@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHMARKS = ("inbound",)
+BENCHMARKS = ("inbound", "plain_language", "archive", "nlp", "ingest")
 
 
 def main(argv: list[str]) -> int:

@@ -48,6 +48,8 @@ def main(paths: list[str]) -> int:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
                 entry.previous_msgid = None
+                entry.previous_msgid_plural = None
+                entry.previous_msgctxt = None
             filled += 1
         catalogue.save(str(po_path))
         missing = [e.msgid for e in catalogue if not e.translated() and not e.obsolete]
