@@ -175,6 +175,16 @@ class CannedReplyForm(UswdsFormMixin, forms.Form):
 # --- Citizen site ------------------------------------------------------------------------
 
 
+class RatingForm(UswdsFormMixin, forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How did we do?"), coerce=int, widget=forms.RadioSelect,
+        choices=[(5, _("5 – very good")), (4, "4"), (3, "3"), (2, "2"), (1, _("1 – poor"))],
+        error_messages={"required": _("Choose a rating from 1 to 5.")},
+    )
+    comment = CleanTextField(label=_("Comment (optional)"), required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class TrackForm(UswdsFormMixin, forms.Form):
     number = CleanTextField(label=_("Tracking number"), max_length=40,
                             help_text=_("For example TS-7K3M-Q9X. It is in our first answer."))

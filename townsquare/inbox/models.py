@@ -7,9 +7,12 @@ history), and a tracking number the citizen can look up on the citizen site.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.channels.models import NETWORK_CHOICES
@@ -142,6 +145,22 @@ class Conversation(TimeStampedModel):
         related_name="+",
     )
     replying_at = models.DateTimeField(null=True, blank=True)
+    # The SLA clock (services/sla.py): business seconds counted before the current running
+    # stretch, and when that stretch began (None while paused or stopped). Kept across
+    # transfers; the due and warning times are derived from it and the agency's policy.
+    sla_used_seconds = models.PositiveIntegerField(default=0)
+    sla_running_since = models.DateTimeField(null=True, blank=True)
+    sla_first_response_due = models.DateTimeField(_("first answer due"), null=True, blank=True)
+    sla_first_response_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    # Business seconds to the first answer; None until answered.
+    sla_first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    sla_first_response_met = models.BooleanField(null=True, blank=True)
+    sla_resolution_met = models.BooleanField(null=True, blank=True)
+    sla_escalated = models.BooleanField(_("escalated"), default=False)
+    # When the citizen was asked to rate the answer (after resolution); one rating each.
+    rating_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -152,6 +171,10 @@ class Conversation(TimeStampedModel):
             models.Index(
                 fields=["-last_message_at"], condition=Q(in_triage=True), name="inbox_triage"
             ),
+            models.Index(fields=["sla_first_response_warn_at"], name="inbox_sla_first_warn",
+                         condition=Q(sla_first_response_warn_at__isnull=False)),
+            models.Index(fields=["sla_resolution_warn_at"], name="inbox_sla_resolution_warn",
+                         condition=Q(sla_resolution_warn_at__isnull=False)),
         ]
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
@@ -162,6 +185,16 @@ class Conversation(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def sla_next_due(self) -> datetime.datetime | None:
+        dues = [d for d in (self.sla_first_response_due, self.sla_resolution_due) if d]
+        return min(dues) if dues else None
+
+    @property
+    def sla_overdue(self) -> bool:
+        due = self.sla_next_due
+        return due is not None and due <= timezone.now()
 
 
 class Direction(models.TextChoices):
@@ -345,3 +378,99 @@ class TeamRotation(models.Model):
 
     def __str__(self) -> str:
         return f"rotation of team {self.team_id}"
+
+
+class SlaPolicy(TimeStampedModel):
+    """An agency's service levels: targets per priority in business minutes, opening hours
+    per weekday (in the agency's time zone) and public holidays.
+
+    ``hours`` is seven entries, Monday first: ["09:00", "17:00"] or null (closed). No
+    hours at all means the clock runs around the clock. ``holidays`` is a list of
+    {"date": "2026-12-25", "name": "…"}.
+    """
+
+    organisation = models.OneToOneField(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="sla_policy"
+    )
+    first_response_normal = models.PositiveIntegerField(_("first answer, normal (minutes)"),
+                                                        default=480)
+    first_response_high = models.PositiveIntegerField(_("first answer, high (minutes)"),
+                                                      default=120)
+    first_response_urgent = models.PositiveIntegerField(_("first answer, urgent (minutes)"),
+                                                        default=30)
+    resolution_normal = models.PositiveIntegerField(_("resolution, normal (minutes)"),
+                                                    default=2400)
+    resolution_high = models.PositiveIntegerField(_("resolution, high (minutes)"), default=960)
+    resolution_urgent = models.PositiveIntegerField(_("resolution, urgent (minutes)"),
+                                                    default=240)
+    warn_percent = models.PositiveSmallIntegerField(_("warn at (per cent of the target)"),
+                                                    default=80)
+    hours = models.JSONField(default=list, blank=True)
+    holidays = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return f"SLA of {self.organisation_id}"
+
+
+class SlaAlert(models.Model):
+    """One warning or escalation sent for a conversation: the unique pair makes it once."""
+
+    class Kind(models.TextChoices):
+        FIRST_WARNING = "first_warning", _("First answer due soon")
+        FIRST_BREACH = "first_breach", _("First answer overdue")
+        RESOLUTION_WARNING = "resolution_warning", _("Resolution due soon")
+        RESOLUTION_BREACH = "resolution_breach", _("Resolution overdue")
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="sla_alerts"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "kind"], name="inbox_sla_alert_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.conversation_id}"
+
+
+class Rating(models.Model):
+    """The citizen's rating of how a conversation was handled (1–5, optional comment).
+
+    Kept per conversation, the organisation that resolved it and the responder who gave
+    the last answer, so figures stay right after later transfers."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="rating"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    score = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5),
+                                   name="inbox_rating_1_to_5")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/5 for {self.conversation_id}"

@@ -29,3 +29,20 @@ register_notification_text(
     lambda params: _("Conversation %(tracking_number)s is assigned to you.")
     % {"tracking_number": _tracking(params)},
 )
+
+
+def _sla_target(params: Mapping[str, Any]) -> str:
+    return _("first answer") if params.get("target") == "first" else _("resolution")
+
+
+register_notification_text(
+    "inbox.sla_warning",
+    lambda params: _("The %(target)s of conversation %(tracking_number)s is due soon.")
+    % {"target": _sla_target(params), "tracking_number": _tracking(params)},
+)
+register_notification_text(
+    "inbox.sla_breach",
+    lambda params: _("The %(target)s of conversation %(tracking_number)s is overdue: it is "
+                     "escalated to you.")
+    % {"target": _sla_target(params), "tracking_number": _tracking(params)},
+)

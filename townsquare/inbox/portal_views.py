@@ -8,10 +8,11 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from townsquare.inbox.forms import ContactForm, TrackForm
+from townsquare.inbox.forms import ContactForm, RatingForm, TrackForm
 from townsquare.inbox.ratelimit import CONTACT_LIMIT, TRACK_LIMIT, allow
 from townsquare.inbox.selectors import public_status
 from townsquare.inbox.services.citizen import contact_form_submit
+from townsquare.inbox.services.satisfaction import conversation_for_rating_token, rating_record
 from townsquare.inbox.tracking import tracking_number_parse
 from townsquare.organisations.models import Organisation, OrganisationKind
 from townsquare.organisations.selectors import public_organisations
@@ -43,6 +44,28 @@ def track(request: HttpRequest) -> HttpResponse:
                 form.add_error("number", _("We found no message with this tracking number."))
     return render(request, "inbox/portal/track.html",
                   {"form": form, "found": found, "government": _government()}, status=status)
+
+
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    """A contact-form citizen rates the answer (the link is on the tracking page)."""
+    conversation = conversation_for_rating_token(token)
+    if conversation is None:
+        return render(request, "inbox/portal/rate.html", {"expired": True}, status=404)
+    form = RatingForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                rating_record(conversation=conversation, score=form.cleaned_data["score"],
+                              comment=form.cleaned_data["comment"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                return render(request, "inbox/portal/rate.html", {"thanks": True})
+        return render(request, "inbox/portal/rate.html",
+                      {"form": form, "tracking_number": conversation.tracking_number},
+                      status=400)
+    return render(request, "inbox/portal/rate.html",
+                  {"form": form, "tracking_number": conversation.tracking_number})
 
 
 def contact(request: HttpRequest) -> HttpResponse:

@@ -20,11 +20,12 @@ from townsquare.inbox.models import (
     Contact,
     Conversation,
     Message,
+    Rating,
     RoutingRule,
     Status,
 )
 from townsquare.inbox.rules import WORK_ROLES
-from townsquare.organisations.models import Membership, Organisation, User
+from townsquare.organisations.models import Membership, Organisation, Team, User
 from townsquare.organisations.selectors import organisations_visible_to
 
 QUEUES = ("all", "new", "mine", "unassigned", "triage", "emergency", "closed")
@@ -155,6 +156,8 @@ class PublicStatus:
     status_label: str
     organisation: Organisation
     updated_at: Any
+    # A contact-form citizen rates on the citizen site: a signed link while it may rate.
+    rating_token: str = ""
 
 
 def public_status(tracking_number: str) -> PublicStatus | None:
@@ -165,10 +168,88 @@ def public_status(tracking_number: str) -> PublicStatus | None:
     )
     if found is None:
         return None
+    from townsquare.inbox.services.satisfaction import (
+        conversation_for_rating_token,
+        rating_token,
+    )
+
+    token = rating_token(found)
+    rateable = conversation_for_rating_token(token) is not None and not Rating.objects.filter(
+        conversation=found).exists()
     return PublicStatus(
+        rating_token=token if rateable else "",
         tracking_number=found.tracking_number,
         status=found.status,
         status_label=str(found.get_status_display()),
         organisation=found.organisation,
         updated_at=found.updated_at,
     )
+
+
+@dataclass(frozen=True)
+class SlaFigures:
+    """SLA figures of one agency or team over a period (conversations that arrived then)."""
+
+    organisation: Organisation
+    team: Any
+    conversations: int
+    answered: int
+    measured: int  # answered under a policy: the base of the share within target
+    answered_within_target: int
+    median_first_response_seconds: int | None
+    breaches: int  # conversations that missed a target or were escalated
+    ratings: int = 0
+    average_rating: float | None = None
+
+    @property
+    def share_within_target(self) -> float | None:
+        return self.answered_within_target / self.measured if self.measured else None
+
+    @property
+    def median_first_response_minutes(self) -> int | None:
+        seconds = self.median_first_response_seconds
+        return None if seconds is None else round(seconds / 60)
+
+
+def sla_figures(user: Any, *, since: Any) -> list[SlaFigures]:
+    """Per visible organisation, and per team of it, in organisation order."""
+    rows = conversations_visible_to(user).filter(created_at__gte=since).values_list(
+        "organisation_id", "team_id", "sla_first_response_seconds", "sla_first_response_met",
+        "sla_resolution_met", "sla_escalated", "rating__score",
+    )
+    groups: dict[tuple[int, int | None], list[tuple[Any, ...]]] = {}
+    for organisation_id, team_id, seconds, first_met, resolution_met, escalated, score in (
+        rows.iterator()
+    ):
+        # A breach: a target missed, or overdue and escalated while still open.
+        row = (seconds, first_met, first_met is False or resolution_met is False or escalated,
+               score)
+        groups.setdefault((organisation_id, None), []).append(row)
+        if team_id is not None:
+            groups.setdefault((organisation_id, team_id), []).append(row)
+    organisations = Organisation.objects.in_bulk({o for o, _t in groups})
+    teams = Team.objects.in_bulk({t for _o, t in groups if t is not None})
+    figures = []
+    for (organisation_id, group_team), members in groups.items():
+        answered = sorted(s for s, _f, _r, _score in members if s is not None)
+        scores = [score for *_rest, score in members if score is not None]
+        median = None
+        if answered:
+            middle = len(answered) // 2
+            median = (answered[middle] if len(answered) % 2
+                      else (answered[middle - 1] + answered[middle]) // 2)
+        figures.append(SlaFigures(
+            organisation=organisations[organisation_id],
+            team=teams.get(group_team) if group_team else None,
+            conversations=len(members),
+            answered=len(answered),
+            measured=sum(1 for _s, f, _r, _score in members if f is not None),
+            answered_within_target=sum(1 for _s, f, _r, _score in members if f),
+            median_first_response_seconds=median,
+            breaches=sum(1 for _s, _f, breached, _score in members if breached),
+            ratings=len(scores),
+            average_rating=sum(scores) / len(scores) if scores else None,
+        ))
+    figures.sort(key=lambda f: (f.organisation.path, f.team is not None,
+                                f.team.name if f.team else ""))
+    return figures

@@ -7,6 +7,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from townsquare.inbox.services.ingest import inbound_items_ingest_new
 from townsquare.inbox.services.replies import message_send, messages_due
+from townsquare.inbox.services.sla import sla_check
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -27,3 +28,10 @@ def send_reply(message_id: int) -> None:
 def retry_due_replies() -> None:
     for message_id in messages_due():
         send_reply(message_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("inbox-sla-check")
+def check_sla() -> None:
+    """Every minute: SLA warnings before a target and escalations after it (each once)."""
+    sla_check()

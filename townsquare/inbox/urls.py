@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from townsquare.inbox import settings_views, views
+from townsquare.inbox import settings_views, sla_views, views
 
 app_name = "inbox"
 
@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rules/", settings_views.routing_rules, name="rules"),
     path("rules/<int:rule_id>/delete/", settings_views.routing_rule_remove, name="rule_delete"),
     path("canned/", settings_views.canned_replies, name="canned"),
+    path("sla/", sla_views.sla_settings, name="sla_settings"),
+    path("sla/report/", sla_views.sla_report, name="sla_report"),
     path("canned/<int:reply_id>/delete/", settings_views.canned_reply_remove,
          name="canned_delete"),
     path("<int:conversation_id>/", views.conversation_detail, name="conversation"),

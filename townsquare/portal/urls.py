@@ -16,4 +16,5 @@ urlpatterns = [
     path("directory/", views.directory, name="directory"),
     path("track/", inbox_portal_views.track, name="track"),
     path("contact/", inbox_portal_views.contact, name="contact"),
+    path("track/rate/<str:token>/", inbox_portal_views.rate, name="rate"),
 ]

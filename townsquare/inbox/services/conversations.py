@@ -19,6 +19,7 @@ from townsquare.inbox.models import (
 )
 from townsquare.inbox.routing import Decision
 from townsquare.inbox.selectors import responders_of
+from townsquare.inbox.services.sla import sla_refresh
 from townsquare.inbox.tracking import tracking_number_new
 from townsquare.nlp.langid import identify
 from townsquare.organisations.models import Organisation, Team
@@ -106,12 +107,16 @@ def conversation_open(
         thread_key=thread_key[:200],
         last_message_at=when or timezone.now(),
     )
+    # The clock starts when the message arrived (a late-ingested message is not younger).
+    fields = sla_refresh(conversation, now=conversation.last_message_at)
+    conversation.save(update_fields=fields)
     if flags.emergency:
         transaction.on_commit(lambda: emergency_notify(conversation=conversation))
     return conversation
 
 
 def apply_flags(conversation: Conversation, flags: Flags) -> list[str]:
+    # An emergency raises the priority: the caller recomputes the SLA (sla_refresh).
     """Raise (never lower) the flags of a conversation for a new message; changed fields."""
     changed = []
     if flags.emergency and not conversation.is_emergency:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -38,6 +39,8 @@ from townsquare.inbox.services.conversations import (
     flags_of,
     language_of,
 )
+from townsquare.inbox.services.satisfaction import awaiting_rating, rating_parse, rating_record
+from townsquare.inbox.services.sla import sla_refresh
 
 # Public posts found by search or read from feeds are listening's, not the inbox's.
 CITIZEN_KINDS = {ItemKind.MENTION, ItemKind.COMMENT, ItemKind.REPLY, ItemKind.DIRECT_MESSAGE}
@@ -116,10 +119,36 @@ def _ingest(item: InboundItem) -> Message:
         )
     else:
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        rating = None
+        if awaiting_rating(conversation, now=timezone.now()):
+            answers_question = bool(
+                parent is not None and parent.direction == Direction.OUTBOUND
+                and conversation.rating_requested_at is not None
+                and parent.created_at >= conversation.rating_requested_at
+            )
+            rating = rating_parse(text, lenient=answers_question)
+        if rating is not None:
+            # The answer to our "how did we do?": a rating, not a reason to reopen.
+            try:
+                with transaction.atomic():
+                    message = Message.objects.create(
+                        conversation=conversation, direction=Direction.INBOUND, text=text,
+                        source_item=item, remote_id=item.remote_id, remote_url=item.url,
+                        is_private=item.kind == ItemKind.DIRECT_MESSAGE,
+                        author_contact=contact, in_reply_to=parent, language=language,
+                    )
+                    rating_record(conversation=conversation, score=rating[0],
+                                  comment=rating[1], message=message)
+                    return message
+            except ValidationError:
+                pass  # a comment we cannot store: kept as an ordinary message instead
         changed = apply_flags(conversation, flags)
         if conversation.status in (Status.WAITING, Status.RESOLVED):
             conversation.status = Status.OPEN
             changed.append("status")
+        if "status" in changed or "priority" in changed:
+            # The citizen answered (the clock runs again) or the priority rose.
+            changed += sla_refresh(conversation, now=timezone.now())
         conversation.last_message_at = max(conversation.last_message_at, when)
         conversation.save(update_fields=[*changed, "last_message_at", "updated_at"])
     return Message.objects.create(

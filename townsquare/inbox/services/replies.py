@@ -54,6 +54,7 @@ from townsquare.inbox.models import (
     Status,
 )
 from townsquare.inbox.rules import check_can_work_in
+from townsquare.inbox.services.sla import sla_first_response, sla_refresh
 from townsquare.inbox.services.work import clean_text
 from townsquare.organisations.models import User
 
@@ -132,12 +133,14 @@ def conversation_reply(
     )
     now = timezone.now()
     conversation.first_response_at = conversation.first_response_at or now
+    sla_fields = sla_first_response(conversation, now=now)
     if conversation.status in (Status.NEW, Status.OPEN):
         conversation.status = Status.WAITING
+    sla_fields += sla_refresh(conversation, now=now)
     if conversation.replying_by_id == actor.pk:
         conversation.replying_by, conversation.replying_at = None, None
     conversation.save(update_fields=["first_response_at", "status", "replying_by",
-                                     "replying_at", "updated_at"])
+                                     "replying_at", *set(sla_fields), "updated_at"])
     audit_record(actor=actor, action="conversation.reply", organisation=conversation.organisation,
                  target=conversation, details={"message": message.pk, "private": private})
     if target is not None:

@@ -37,6 +37,8 @@ from townsquare.inbox.services.conversations import (
     flags_of,
     language_of,
 )
+from townsquare.inbox.services.satisfaction import rating_request
+from townsquare.inbox.services.sla import sla_bank, sla_refresh
 from townsquare.organisations.models import Organisation, Team, User
 
 MAX_NOTE_LENGTH = 5000
@@ -138,7 +140,10 @@ def conversation_set_status(
     conversation.status = status
     if status == Status.RESOLVED:
         conversation.resolved_at = timezone.now()
-    conversation.save(update_fields=["status", "resolved_at", "updated_at"])
+    sla_fields = sla_refresh(conversation, now=timezone.now())
+    conversation.save(update_fields=["status", "resolved_at", *sla_fields, "updated_at"])
+    if status == Status.RESOLVED:
+        rating_request(actor=actor, conversation=conversation)
     audit_record(
         actor=actor, action="conversation.status", organisation=conversation.organisation,
         target=conversation, details={"from": before, "to": status},
@@ -170,13 +175,19 @@ def conversation_transfer(
         to_organisation=to_organisation, to_team=to_team, by=actor, reason=reason,
     )
     moved = to_organisation.pk != conversation.organisation_id
+    now = timezone.now()
+    # The clock goes with the conversation: time so far is counted on the old agency's
+    # hours, the rest on the new agency's policy.
+    sla_bank(conversation, now=now)
     conversation.organisation = to_organisation
     conversation.team = to_team
     conversation.in_triage = to_organisation.sees_all_organisations and to_team is None
     if moved:
         conversation.assignee = None
+    sla_fields = sla_refresh(conversation, now=now)
     conversation.save(
-        update_fields=["organisation", "team", "in_triage", "assignee", "updated_at"]
+        update_fields=["organisation", "team", "in_triage", "assignee", *sla_fields,
+                       "updated_at"]
     )
     audit_record(
         actor=actor, action="conversation.transfer", organisation=transfer.from_organisation,
