@@ -144,6 +144,8 @@ def count_placeholder(entry: Entry) -> str | None:
     names = NAMED_PLACEHOLDER.findall(entry.msgid_plural or "")
     if "counter" in names:  # {% blocktranslate count counter=... %}
         return "counter"
+    if len(set(names)) == 1:  # the only placeholder of a plural is the number
+        return names[0]
     numeric = {
         m.group(1)
         for m in NAMED_PLACEHOLDER.finditer(entry.msgid_plural or "")

@@ -33,8 +33,12 @@ class FakeNetwork:
         self.after_accept: Any = None
         self.tokens_seen: list[str] = []
         self.supports_lookup = True
+        self.extra_configs: list[Any] = []
 
-    def adapter_for(self, account: Any, credentials: Credentials) -> ChannelAdapter:
+    def adapter_for(
+        self, account: Any, credentials: Credentials, *, extra_config: Any = None
+    ) -> ChannelAdapter:
+        self.extra_configs.append(extra_config)
         return FakeAdapter(network=self, credentials=credentials)
 
 
