@@ -31,6 +31,22 @@ class Command(BaseCommand):
         from townsquare.channels.demo import channels_demo_load
 
         channels = channels_demo_load()
+        from townsquare.publishing.demo import publishing_demo_load
+
+        posts = publishing_demo_load()
+        from townsquare.inbox.demo import inbox_demo_load
+
+        inbox = inbox_demo_load()
+        from townsquare.engagement.demo import engagement_demo_load
+
+        engagement = engagement_demo_load()
+        from townsquare.listening.demo import listening_demo_load
+
+        listening = listening_demo_load()
         if not options["quiet"]:
             self.stdout.write(str(summary))
             self.stdout.write(str(channels))
+            self.stdout.write(str(posts))
+            self.stdout.write(str(inbox))
+            self.stdout.write(str(engagement))
+            self.stdout.write(str(listening))
