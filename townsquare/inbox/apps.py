@@ -9,3 +9,7 @@ class InboxConfig(AppConfig):
 
     def ready(self) -> None:
         from townsquare.inbox import navigation_registry, notification_texts  # noqa: F401
+        from townsquare.inbox.tasks import route_from_ingest
+        from townsquare.ingest.routing import register_router
+
+        register_router(route_from_ingest)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from townsquare.inbox.services.ingest import inbound_items_ingest_new
+from townsquare.channels.models import InboundItem
+from townsquare.inbox.services.ingest import inbound_items_ingest_new, message_ingest
 from townsquare.inbox.services.replies import message_send, messages_due
 from townsquare.inbox.services.sla import sla_check
 
@@ -17,6 +18,18 @@ def ingest_inbound_items() -> None:
 
     The lock only saves work: concurrent runs are safe (one message per item)."""
     inbound_items_ingest_new()
+
+
+@db_task()
+def ingest_items(item_ids: list[int]) -> None:
+    """Items the ingest pipeline just stored, taken in at once rather than within the minute."""
+    for item in InboundItem.objects.filter(pk__in=item_ids).select_related("account"):
+        message_ingest(inbound_item=item)
+
+
+def route_from_ingest(item_ids: list[int]) -> None:
+    """The ingest pipeline's routing hook (registered in InboxConfig.ready)."""
+    ingest_items(item_ids)
 
 
 @db_task()

@@ -203,3 +203,15 @@ def test_postgres_writers_take_the_ordering_lock(message, django_assert_num_quer
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [0x7E571A6E])
         assert cursor.fetchone()[0] is True  # released at commit
+
+
+def test_the_inbox_takes_in_ingested_messages_at_once(message, django_capture_on_commit_callbacks):
+    from townsquare.inbox.models import Message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_stream([message("7", text="Bus 12 never came this morning", kind="mention")],
+                      source="t",
+                      workers=0)
+    item = InboundItem.objects.get(remote_id="7")
+    # Not left for the minute task: the routing hook made it a conversation already.
+    assert Message.objects.get(source_item=item).conversation.tracking_number
