@@ -72,11 +72,11 @@ class ComposeForm(UswdsFormMixin, forms.Form):
             )
             self.fields[f"accounts_{code}"] = AccountChoiceField(
                 label=_("Accounts for %(language)s") % {"language": label}, required=False,
-                queryset=accounts, widget=forms.CheckboxSelectMultiple,
+                queryset=accounts, widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
             )
             self.fields[f"media_{code}"] = MediaChoiceField(
                 label=_("Images and video for %(language)s") % {"language": label},
-                required=False, queryset=media, widget=forms.CheckboxSelectMultiple,
+                required=False, queryset=media, widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
             )
 
     def language_fields(self) -> list[dict[str, Any]]:
@@ -158,10 +158,10 @@ class PolicyForm(UswdsFormMixin, forms.Form):
     )
     level_one_roles = forms.MultipleChoiceField(
         label=_("Who approves first"), required=False, choices=APPROVER_ROLE_CHOICES,
-        widget=forms.CheckboxSelectMultiple)
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}))
     level_two_roles = forms.MultipleChoiceField(
         label=_("Who approves second"), required=False, choices=APPROVER_ROLE_CHOICES,
-        widget=forms.CheckboxSelectMultiple)
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}))
 
 
 class CampaignForm(UswdsFormMixin, forms.Form):
