@@ -20,6 +20,10 @@ LANGUAGE_CODES = [code for code, _label in LANGUAGE_CHOICES]
 PART_SEPARATOR = "---"
 
 
+
+def _checkboxes() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"})
+
 class PostFilterForm(UswdsFormMixin, forms.Form):
     q = CleanTextField(label=_("Contains"), required=False, max_length=100)
     state = forms.ChoiceField(label=_("State"), required=False,
@@ -72,11 +76,11 @@ class ComposeForm(UswdsFormMixin, forms.Form):
             )
             self.fields[f"accounts_{code}"] = AccountChoiceField(
                 label=_("Accounts for %(language)s") % {"language": label}, required=False,
-                queryset=accounts, widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+                queryset=accounts, widget=_checkboxes(),
             )
             self.fields[f"media_{code}"] = MediaChoiceField(
                 label=_("Images and video for %(language)s") % {"language": label},
-                required=False, queryset=media, widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+                required=False, queryset=media, widget=_checkboxes(),
             )
 
     def language_fields(self) -> list[dict[str, Any]]:
@@ -158,10 +162,10 @@ class PolicyForm(UswdsFormMixin, forms.Form):
     )
     level_one_roles = forms.MultipleChoiceField(
         label=_("Who approves first"), required=False, choices=APPROVER_ROLE_CHOICES,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}))
+        widget=_checkboxes())
     level_two_roles = forms.MultipleChoiceField(
         label=_("Who approves second"), required=False, choices=APPROVER_ROLE_CHOICES,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}))
+        widget=_checkboxes())
 
 
 class CampaignForm(UswdsFormMixin, forms.Form):
