@@ -11,8 +11,9 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed-$(shell cat requirements/dev.lock 2>/dev/null | sha256sum | cut -c1-12)
 ASSET_STAMP := townsquare/static/vendor/VERSION
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-RUN_DEBS := gettext
-TEST_DEBS := gettext chromium redis-server dovecot-imapd fonts-noto-core fonts-noto-cjk
+# Pango and the Noto fonts render PDF exports and reports (WeasyPrint) in Arabic and Chinese.
+RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk
+TEST_DEBS := $(RUN_DEBS) chromium redis-server dovecot-imapd
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The worker reaches the sandbox network through the web server at this address.
