@@ -56,10 +56,11 @@ class EngagementDemoSummary:
     surveys: int
     responses: int
     votes: int
+    consultations: int = 0
 
     def __str__(self) -> str:
         return (f"Demo surveys and polls: {self.surveys} survey(s) with {self.responses} "
-                f"responses, {self.votes} poll votes.")
+                f"responses, {self.votes} poll votes, {self.consultations} consultation(s).")
 
 
 # Not security-relevant: plausible sample data, the same on every run.
@@ -92,9 +93,12 @@ def _answers(rng: random.Random) -> dict[str, Any]:
 @transaction.atomic
 def engagement_demo_load(now: dt.datetime | None = None) -> EngagementDemoSummary:
     """Idempotent: does nothing when the demo survey already exists."""
+    from townsquare.engagement.consultation_demo import consultation_demo_load
+
+    consultations = consultation_demo_load(now)
     organisation = Organisation.objects.filter(slug=DEMO_ORGANISATION).first()
     if organisation is None or Survey.objects.filter(is_demo=True).exists():
-        return EngagementDemoSummary(0, 0, 0)
+        return EngagementDemoSummary(0, 0, 0, consultations)
     membership = organisation.memberships.filter(role=Role.ADMINISTRATOR).select_related(
         "user").first()
     if membership is None:
@@ -136,4 +140,4 @@ def engagement_demo_load(now: dt.datetime | None = None) -> EngagementDemoSummar
     votes = [Vote(poll=poll, choice=rng.choices(choices, weights=[6, 2, 3])[0],
                   voter_key=keyed_hash("demo-voter", str(i)), is_demo=True) for i in range(137)]
     Vote.objects.bulk_create(votes)
-    return EngagementDemoSummary(1, RESPONSES, len(votes))
+    return EngagementDemoSummary(1, RESPONSES, len(votes), consultations)

@@ -190,6 +190,10 @@ class Response(TimeStampedModel):
     region = models.CharField(max_length=40, blank=True)
     age_band = models.CharField(max_length=40, blank=True)
     is_demo = models.BooleanField(default=False)
+    # For the organiser's anomaly report: a keyed hash of the network address (per survey,
+    # never the address itself) and the domain of a verified email address.
+    address_key = models.CharField(max_length=64, blank=True, default="")
+    email_domain = models.CharField(max_length=253, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -257,6 +261,8 @@ class Vote(models.Model):
     voter_key = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     is_demo = models.BooleanField(default=False)
+    # A keyed hash of the network address (per poll), for the anomaly report.
+    address_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["poll", "voter_key"],
@@ -264,3 +270,6 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.poll_id}/{self.choice_id}"
+
+
+from townsquare.engagement.consultation_models import *  # noqa: E402,F403 (one models module for Django)

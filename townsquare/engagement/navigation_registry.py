@@ -12,6 +12,8 @@ from townsquare.core.navigation import NavItem, SearchResult, register_nav, regi
 from townsquare.engagement.selectors import polls_visible_to, surveys_visible_to
 
 register_nav(NavItem("engagement", _("Surveys and polls"), "engagement:home", "poll", order=50))
+register_nav(NavItem("consultations", _("Consultations"), "engagement:consultations", "comment",
+                     order=51))
 
 
 def _search(user: Any, query: str) -> list[SearchResult]:

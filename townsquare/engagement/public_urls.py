@@ -1,5 +1,6 @@
 from django.urls import path
 
+from townsquare.engagement import consultation_public_views as consultations
 from townsquare.engagement import public_views as views
 
 app_name = "engagement_public"
@@ -15,4 +16,19 @@ urlpatterns = [
     path("surveys/<slug:slug>/embed/", views.survey_embed, name="survey_embed"),
     path("polls/<slug:slug>/", views.poll_page, name="poll"),
     path("polls/<slug:slug>/embed/", views.poll_embed, name="poll_embed"),
+    path("consultations/<slug:slug>/", consultations.consultation_page, name="consultation"),
+    path("consultations/<slug:slug>/verify/", consultations.consultation_verify,
+         name="consultation_verify"),
+    path("consultations/<slug:slug>/comment/", consultations.consultation_comment,
+         name="consultation_comment"),
+    path("consultations/<slug:slug>/support/", consultations.consultation_support,
+         name="consultation_support"),
+    path("consultations/<slug:slug>/vote/", consultations.consultation_vote,
+         name="consultation_vote"),
+    path("consultations/<slug:slug>/statement/", consultations.consultation_statement,
+         name="consultation_statement"),
+    path("consultations/<slug:slug>/appeal/", consultations.consultation_appeal,
+         name="consultation_appeal"),
+    path("consultations/<slug:slug>/respond/", consultations.consultation_respond,
+         name="consultation_respond"),
 ]

@@ -21,6 +21,8 @@ from django.views.decorators.http import require_http_methods
 
 from townsquare.core.request_context import current_origin
 from townsquare.engagement import identity
+from townsquare.engagement.anomalies import email_domain
+from townsquare.engagement.consultation_selectors import public_consultations
 from townsquare.engagement.models import Channel, Poll, RespondentMode, Response, Survey
 from townsquare.engagement.render import widgets
 from townsquare.engagement.selectors import (
@@ -99,7 +101,8 @@ def _with_cookie(response: HttpResponse, survey: Survey, token: str) -> HttpResp
 
 def surveys_index(request: HttpRequest) -> HttpResponse:
     surveys, polls = public_surveys_and_polls()
-    return render(request, "engagement/public/index.html", {"surveys": surveys, "polls": polls})
+    return render(request, "engagement/public/index.html", {
+        "surveys": surveys, "polls": polls, "consultations": public_consultations()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -147,7 +150,8 @@ def survey_verify(request: HttpRequest, slug: str) -> HttpResponse:
                 step = "code"
                 key = identity.email_code_check(survey_id=survey.pk, email=email,
                                                 code=request.POST["code"][:20])
-                response, token = response_start(survey=survey, respondent_key=key)
+                response, token = response_start(survey=survey, respondent_key=key,
+                                                 email_domain=email_domain(email))
                 return _with_cookie(redirect("engagement_public:page", slug,
                                              response.furthest_section + 1), survey, token)
             identity.email_code_send(survey_id=survey.pk, survey_title=str(survey), email=email)
