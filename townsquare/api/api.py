@@ -13,7 +13,9 @@ from ninja.throttling import AuthRateThrottle
 
 from townsquare.api.endpoints import directory, health, organisations, people
 from townsquare.api.endpoints import publishing as publishing_endpoints
+from townsquare.api.endpoints import surveys as survey_endpoints
 from townsquare.api.errors import install_error_handlers, json_errors, not_found_view
+from townsquare.archive import api as archive_api
 
 RATE_LIMIT = "1000/m"
 
@@ -55,3 +57,5 @@ api.add_router("", organisations.router)
 api.add_router("", directory.router)
 api.add_router("", health.router)
 api.add_router("", publishing_endpoints.router)
+api.add_router("", survey_endpoints.router)
+api.add_router("", archive_api.router)

@@ -17,6 +17,8 @@ class ApiScope(models.TextChoices):
     READ_AUDIT = "read:audit", _("Read the audit log (administrators)")
     READ_CHANNELS = "read:channels", _("Read the registry of official accounts")
     READ_PUBLISHING = "read:publishing", _("Read posts and where they were published")
+    READ_ARCHIVE = "read:archive", _("Search the records archive, read records and legal holds")
+    WRITE_ARCHIVE = "write:archive", _("Place and release legal holds")
 
 
 class ApiToken(models.Model):

@@ -8,4 +8,4 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Archive")
 
     def ready(self) -> None:
-        from townsquare.archive import navigation_registry  # noqa: F401
+        from townsquare.archive import navigation_registry, request_notifications  # noqa: F401

@@ -456,3 +456,23 @@ class SavedSearch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Records requests and export packages live in their own module (imported for Django).
+from townsquare.archive.request_models import (  # noqa: E402, F401
+    ExportPackage,
+    ExportThreadItem,
+    PackageState,
+    RecordsRequest,
+    RequestNote,
+    RequestRecord,
+    RequestStatus,
+)
+
+# Data-subject requests (access and erasure) live in their own module (imported for Django).
+from townsquare.archive.subject_models import (  # noqa: E402, F401
+    ErasureBasis,
+    SubjectRequest,
+    SubjectRequestKind,
+    SubjectRequestStatus,
+)

@@ -38,6 +38,7 @@ from townsquare.archive.search import (
     match_versions,
     parse_query,
 )
+from townsquare.archive.subject_models import SubjectRequest
 from townsquare.organisations.models import Organisation, Role
 from townsquare.organisations.selectors import organisations_where, roles_of
 
@@ -283,3 +284,57 @@ def legal_hold_get_for_user(user: Any, hold_id: Any) -> LegalHold:
 
 def open_batches_count(user: Any) -> int:
     return disposition_batches_visible_to(user).filter(state=BatchState.PROPOSED).count()
+
+
+# --- data-subject requests -----------------------------------------------------------
+
+
+def subject_requests_visible_to(user: Any) -> QuerySet[SubjectRequest]:
+    return SubjectRequest.objects.filter(
+        organisation__in=archive_organisations(user)).select_related("organisation", "opened_by")
+
+
+def subject_request_get_for_user(user: Any, subject_id: Any) -> SubjectRequest:
+    try:
+        return subject_requests_visible_to(user).get(pk=int(subject_id))
+    except (SubjectRequest.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such request") from exc
+
+
+# --- threads: a post and the replies to it ---------------------------------------------
+
+
+def record_thread(user: Any, record: Record) -> list[Record]:
+    """The post of ``record``'s thread and the replies to it, oldest first, among the
+    records the user may see (``record`` itself included). Replies are linked through
+    the channels' inbound items (their ``in_reply_to``), which outlive an erasure."""
+    from townsquare.archive.services.capture import INBOUND_SOURCE
+    from townsquare.channels.models import InboundItem
+
+    if not record.network or not record.remote_id:
+        return []
+    visible = records_visible_to(user)
+    root = record
+    if record.source == INBOUND_SOURCE:
+        parent_id = (InboundItem.objects.filter(network=record.network,
+                                                remote_id=record.remote_id)
+                     .values_list("in_reply_to", flat=True).first())
+        parent = visible.filter(network=record.network, remote_id=parent_id).exclude(
+            source=INBOUND_SOURCE).first() if parent_id else None
+        if parent is None:
+            return []
+        root = parent
+    replies = InboundItem.objects.filter(network=root.network, in_reply_to=root.remote_id)
+    source_ids = [f"{root.network}:{remote_id}"
+                  for remote_id in replies.values_list("remote_id", flat=True)[:200]]
+    found = list(visible.filter(source=INBOUND_SOURCE, source_id__in=source_ids)
+                 .order_by("first_captured_at", "pk"))
+    if not found:
+        return []
+    for item in [root, *found]:
+        versions = [v for v in item.versions.all() if v.disposed_at is None]
+        item.current_text = versions[-1].content if versions else ""  # type: ignore[attr-defined]
+        item.content_hidden = bool(  # type: ignore[attr-defined]
+            getattr(item, "is_restricted", False)
+            and not is_records_officer(user, item.organisation))
+    return [root, *found]

@@ -53,3 +53,26 @@ def execute_disposition(batch_id: int) -> None:
     batch = DispositionBatch.objects.filter(pk=batch_id, state=BatchState.APPROVED).first()
     if batch is not None:
         disposition_execute(batch=batch)
+
+
+@db_task()
+def build_subject_export(request_id: int) -> None:
+    from townsquare.archive.services.subjects import subject_access_build
+    from townsquare.archive.subject_models import SubjectRequest
+
+    request = SubjectRequest.objects.filter(pk=request_id).first()
+    if request is not None:
+        subject_access_build(request=request)
+
+
+# Records requests and export packages (imported so the worker registers their tasks).
+from townsquare.archive import request_tasks  # noqa: E402, F401
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("archive-recapture-own-posts")
+def recapture_own_posts() -> None:
+    """Every 5 minutes: read recent own posts back to notice deletions and edits."""
+    from townsquare.archive.services.recapture import own_posts_recapture
+
+    own_posts_recapture()

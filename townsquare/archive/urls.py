@@ -1,6 +1,13 @@
 from django.urls import path
 
-from townsquare.archive import retention_views, search_views, views
+from townsquare.archive import (
+    export_views,
+    request_views,
+    retention_views,
+    search_views,
+    subject_views,
+    views,
+)
 
 app_name = "archive"
 
@@ -20,4 +27,34 @@ urlpatterns = [
     path("<int:record_id>/redact/", views.record_redact_view, name="redact"),
     path("<int:record_id>/restrict/", views.record_restrict_view, name="restrict"),
     path("media/<str:sha256>/", views.media_download, name="media"),
+    path("subjects/", subject_views.subject_list, name="subjects"),
+    path("subjects/new/", subject_views.subject_new, name="subject_new"),
+    path("subjects/<int:subject_id>/", subject_views.subject_detail, name="subject"),
+    path("subjects/<int:subject_id>/status/", subject_views.subject_status,
+         name="subject_status"),
+    path("subjects/<int:subject_id>/erase/", subject_views.subject_erase_view,
+         name="subject_erase"),
+    path("subjects/<int:subject_id>/retry/", subject_views.subject_retry, name="subject_retry"),
+    path("subjects/<int:subject_id>/export/", subject_views.subject_download,
+         name="subject_download"),
+    path("requests/", request_views.request_list, name="requests"),
+    path("requests/<int:request_id>/", request_views.request_detail, name="request"),
+    path("requests/<int:request_id>/status/", request_views.request_status,
+         name="request_status"),
+    path("requests/<int:request_id>/update/", request_views.request_update,
+         name="request_update"),
+    path("requests/<int:request_id>/notes/", request_views.request_note, name="request_note"),
+    path("requests/<int:request_id>/add-search/", request_views.request_add_search,
+         name="request_add_search"),
+    path("requests/<int:request_id>/remove/<int:record_id>/",
+         request_views.request_remove_record, name="request_remove_record"),
+    path("requests/<int:request_id>/export/", export_views.request_export,
+         name="request_export"),
+    path("exports/", export_views.package_list, name="packages"),
+    path("exports/from-search/", export_views.search_use, name="search_use"),
+    path("exports/<int:package_id>/", export_views.package_detail, name="package"),
+    path("exports/<int:package_id>/status/", export_views.package_status,
+         name="package_status"),
+    path("exports/<int:package_id>/download/", export_views.package_download,
+         name="package_download"),
 ]

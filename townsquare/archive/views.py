@@ -31,6 +31,7 @@ from townsquare.archive.selectors import (
     is_records_officer,
     media_get_for_user,
     record_get_for_user,
+    record_thread,
     records_visible_to,
 )
 from townsquare.archive.services import (
@@ -107,6 +108,7 @@ def _detail_context(request: StaffRequest, record: Record, **forms: Any) -> dict
         "redact_form": forms.get("redact_form") or RedactForm(
             initial={"content": versions[-1].content if versions and show_content else ""}),
         "restrict_form": forms.get("restrict_form") or RestrictForm(),
+        "thread": record_thread(request.user, record),
     }
 
 

@@ -82,6 +82,10 @@ def test_schema_lists_every_endpoint(api_schema):
         "GET /api/v1/directory", "GET /api/v1/accounts", "GET /api/v1/accounts/{account_id}",
         "GET /api/v1/accounts/{account_id}/health", "GET /api/v1/ghost-accounts",
         "GET /api/v1/posts", "GET /api/v1/posts/{post_id}",
+        "GET /api/v1/surveys/{slug}/results",
+        "GET /api/v1/archive/search", "GET /api/v1/archive/records/{record_id}",
+        "GET /api/v1/archive/holds", "POST /api/v1/archive/holds",
+        "POST /api/v1/archive/holds/{hold_id}/release",
     }
 
 

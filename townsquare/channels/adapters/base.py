@@ -238,6 +238,11 @@ class ChannelAdapter(ABC):
     def search(self, query: str, cursor: str | None = None) -> FetchResult:
         raise NotSupported(f"{self.capabilities.network} has no public search")
 
+    def fetch_post(self, remote_id: str) -> InboundItem | None:
+        """What one post says now, or None when it no longer exists (the archive re-reads
+        an account's recent posts this way to notice edits and deletions)."""
+        raise NotSupported(f"{self.capabilities.network} cannot read one post back")
+
     def find_published(self, idempotency_key: str) -> PublishedPost | None:
         """Look up a post we may have published before a crash (reconciliation)."""
         return None

@@ -231,6 +231,15 @@ class MastodonAdapter(ChannelAdapter):
         more = len(statuses) >= self.settings.page_size
         return FetchResult(items=items, cursor=str(offset + len(statuses)) if more else None)
 
+    def fetch_post(self, remote_id: str) -> InboundItem | None:
+        """One status as it is now; None when the server says it is gone (404)."""
+        try:
+            with self._errors("status"):
+                status = self._body(self._api.status(remote_id))
+        except _Gone:
+            return None
+        return self._status_item(status, ItemKind.POST, self._account_id())
+
     def fetch_metrics(self, remote_ids: list[str]) -> list[PostMetrics]:
         """Counts per status; statuses that no longer exist are left out."""
         metrics = []

@@ -43,6 +43,9 @@ class Command(BaseCommand):
         from townsquare.listening.demo import listening_demo_load
 
         listening = listening_demo_load()
+        from townsquare.archive.demo import archive_demo_load
+
+        archive = archive_demo_load()
         if not options["quiet"]:
             self.stdout.write(str(summary))
             self.stdout.write(str(channels))
@@ -50,3 +53,4 @@ class Command(BaseCommand):
             self.stdout.write(str(inbox))
             self.stdout.write(str(engagement))
             self.stdout.write(str(listening))
+            self.stdout.write(str(archive))
