@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from townsquare.nlp.features import FeatureConfig, featurise, featurise_many, featurise_prepared
+from townsquare.nlp.features import FeatureConfig, hashed_batch, prepare, unit_rows
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 FORMAT = "townsquare-linear-v1"
@@ -48,6 +48,9 @@ class SentimentModel:
     config: FeatureConfig
     neutral_band: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    # Optional per-feature scale (idf) applied before each text's vector is scaled to
+    # unit length; None: features are used as hashed.
+    scale: npt.NDArray[np.float16] | None = None
 
     def __post_init__(self) -> None:
         if not set(self.labels) <= _LABELS or len(set(self.labels)) != len(self.labels):
@@ -57,6 +60,8 @@ class SentimentModel:
         expected = (self.config.n_features, len(self.labels))
         if self.weights.shape != expected or self.bias.shape != (len(self.labels),):
             raise ModelError(f"weights {self.weights.shape} do not match {expected}")
+        if self.scale is not None and self.scale.shape != (self.config.n_features,):
+            raise ModelError(f"scale {self.scale.shape} does not match the features")
         self._neg = self.labels.index("negative")
         self._pos = self.labels.index("positive")
 
@@ -70,14 +75,16 @@ class SentimentModel:
             "info": self.info,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "weights": self.weights.astype(np.float16),
+            "bias": self.bias.astype(np.float32),
+            "labels": np.array(self.labels),
+            "meta": np.array(json.dumps(meta, sort_keys=True)),
+        }
+        if self.scale is not None:
+            arrays["scale"] = self.scale.astype(np.float16)
         with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                weights=self.weights.astype(np.float16),
-                bias=self.bias.astype(np.float32),
-                labels=np.array(self.labels),
-                meta=np.array(json.dumps(meta, sort_keys=True)),
-            )
+            np.savez_compressed(handle, allow_pickle=False, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> SentimentModel:
@@ -87,13 +94,18 @@ class SentimentModel:
                 weights = archive["weights"]
                 bias = archive["bias"]
                 labels = tuple(str(label) for label in archive["labels"])
+                scale = archive["scale"] if "scale" in archive.files else None
         except FileNotFoundError as exc:
             raise ModelError(f"model file not found: {path} (run `make models`)") from exc
         except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
             raise ModelError(f"{path} is not a readable model file: {exc}") from exc
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ModelError(f"{path} is not a {FORMAT} model")
-        if weights.dtype != np.float16 or bias.dtype != np.float32:
+        if (
+            weights.dtype != np.float16
+            or bias.dtype != np.float32
+            or (scale is not None and scale.dtype != np.float16)
+        ):
             raise ModelError(f"{path} has unexpected array types")
         try:
             config = FeatureConfig.from_dict(meta["features"])
@@ -102,6 +114,7 @@ class SentimentModel:
                 labels=labels,
                 weights=weights,
                 bias=bias,
+                scale=scale,
                 config=config,
                 neutral_band=float(meta.get("neutral_band", 0.0)),
                 info=dict(meta.get("info", {})),
@@ -119,13 +132,25 @@ class SentimentModel:
 
     def probabilities(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """P(label) for each text, shape (len(texts), len(labels))."""
-        indices, values, offsets = featurise_many(texts, self.config)
+        return self.prepared_probabilities([prepare(text, self.config) for text in texts])
+
+    def prepared_probabilities(self, prepared: list[str]) -> npt.NDArray[np.float32]:
+        """``probabilities`` of texts already through ``features.prepare``.
+
+        The whole batch is hashed in one NumPy pass and scored with one gather of the
+        weights. Each row is summed by ``bincount`` in the order of its own features
+        (float64 accumulator), so a text gets exactly the same numbers alone as in any
+        batch: enrich() and enrich_many() agree to the last bit.
+        """
+        rows, indices, values = hashed_batch(prepared, self.config)
+        if self.scale is not None:
+            values = unit_rows(rows, indices, values, self.scale, len(prepared))
         n_labels = len(self.labels)
-        sums = np.zeros((len(texts), n_labels), dtype=np.float32)
+        sums = np.zeros((len(prepared), n_labels), dtype=np.float32)
         if len(indices):
             contributions = self.weights[indices].astype(np.float32) * values[:, None]
-            filled = offsets[1:] > offsets[:-1]  # reduceat needs non-empty rows
-            sums[filled] = np.add.reduceat(contributions, offsets[:-1][filled], axis=0)
+            for k in range(n_labels):
+                sums[:, k] = np.bincount(rows, weights=contributions[:, k], minlength=len(prepared))
         return self._softmax(sums)
 
     def _sentiment(self, probs: npt.NDArray[np.float32]) -> Sentiment:
@@ -138,17 +163,14 @@ class SentimentModel:
         return Sentiment(label=label, score=round(polarity, 4), confidence=round(confidence, 4))
 
     def classify(self, text: str) -> Sentiment:
-        return self._classify_features(*featurise(text, self.config))
+        return self.classify_prepared(prepare(text, self.config))
 
     def classify_prepared(self, prepared: str) -> Sentiment:
         """``classify`` of a text already through ``features.prepare``."""
-        return self._classify_features(*featurise_prepared(prepared, self.config))
+        return self.classify_prepared_many([prepared])[0]
 
-    def _classify_features(
-        self, indices: npt.NDArray[np.int64], values: npt.NDArray[np.float32]
-    ) -> Sentiment:
-        sums = values @ self.weights[indices].astype(np.float32)
-        return self._sentiment(self._softmax(sums.astype(np.float32)))
+    def classify_prepared_many(self, prepared: list[str]) -> list[Sentiment]:
+        return [self._sentiment(row) for row in self.prepared_probabilities(prepared)]
 
     def classify_many(self, texts: list[str]) -> list[Sentiment]:
         return [self._sentiment(row) for row in self.probabilities(texts)]

@@ -164,12 +164,21 @@ def test_training_is_deterministic_and_saves_a_pickle_free_model(tiny_data, tmp_
     assert result_a.score >= 0.9  # the tiny examples are unmistakable
     a, b = (model_path(language, out) for out in (out_a, out_b))
     with np.load(a, allow_pickle=False) as first, np.load(b, allow_pickle=False) as second:
-        assert sorted(first.files) == ["bias", "labels", "meta", "weights"]
+        expected = ["bias", "labels", "meta", "weights"]
+        if small.scaling == "idf-l2":
+            expected = ["bias", "labels", "meta", "scale", "weights"]
+        assert sorted(first.files) == expected
         assert all(first[k].dtype != object for k in first.files)
         assert np.array_equal(first["weights"], second["weights"])
         assert first["weights"].dtype == np.float16
     card = a.with_suffix(".md").read_text()
     assert "Development split" in card and f"{100 * result_a.score:.1f}" in card
+    # The SVM baseline is trained in the same run on the same split and named in the card.
+    assert result_a.baseline is not None and result_a.baseline.c in (0.1, 0.3, 1.0)
+    assert "SVM baseline (this run, same split)" in card
+    if small.c_grid:
+        assert result_a.c in small.c_grid and result_a.cv_score is not None
+        assert "cross-validation on the training part" in card
     model = SentimentModel.load(a)
     positive = POSITIVE[language][0]
     assert model.classify(positive).label == "positive"
@@ -184,6 +193,14 @@ def test_train_and_evaluate_commands(tiny_data, tmp_path, capsys):
     assert evaluate.main(["--data", str(tiny_data), "--models", str(out), "--lang", "zh"]) == 0
     printed = capsys.readouterr().out
     assert "sentiment-zh" in printed and "BERT-class models about 95" in printed
+    assert "SVM (same split)" in printed and "the SVM)" in printed
+    assert (
+        evaluate.main(
+            ["--data", str(tiny_data), "--models", str(out), "--lang", "zh", "--no-baseline"]
+        )
+        == 0
+    )
+    assert "the SVM)" not in capsys.readouterr().out
     # A model that was never trained is reported, not a crash.
     assert evaluate.main(["--data", str(tiny_data), "--models", str(out), "--lang", "en"]) == 1
     assert "model file not found" in capsys.readouterr().out
@@ -231,6 +248,27 @@ def test_bad_model_files_are_refused(tmp_path):
     )
     with pytest.raises(ModelError, match="is not a townsquare-linear-v1 model"):
         SentimentModel.load(other)
+    # A per-feature scale must be float16 and as long as the feature space.
+    meta = (
+        '{"format": "townsquare-linear-v1", "language": "en", "features": '
+        '{"n_features": 4, "word_ngrams": [1, 1], "char_ngrams": [0, 0], '
+        '"word_weight": 1.0, "char_weight": 1.0}}'
+    )
+    for scale, message in (
+        (np.ones(4, np.float64), "unexpected array types"),
+        (np.ones(3, np.float16), "scale"),
+    ):
+        scaled = tmp_path / "scaled.npz"
+        np.savez(
+            scaled,
+            weights=np.zeros((4, 2), np.float16),
+            bias=np.zeros(2, np.float32),
+            labels=np.array(["negative", "positive"]),
+            meta=np.array(meta),
+            scale=scale,
+        )
+        with pytest.raises(ModelError, match=message):
+            SentimentModel.load(scaled)
     assert zipfile.is_zipfile(other)
 
 
