@@ -18,6 +18,7 @@ urlpatterns = [
     path("console/inbox/", include("townsquare.inbox.urls")),
     path("console/engagement/", include("townsquare.engagement.urls")),
     path("console/listening/", include("townsquare.listening.urls")),
+    path("console/ingest/", include("townsquare.ingest.urls")),
     path("accounts/", include("allauth.urls")),
     path("webhooks/", include("townsquare.channels.webhook_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

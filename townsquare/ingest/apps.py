@@ -6,3 +6,6 @@ class IngestConfig(AppConfig):
     name = "townsquare.ingest"
     label = "ingest"
     verbose_name = _("Ingest pipeline")
+
+    def ready(self) -> None:
+        from townsquare.ingest import navigation_registry  # noqa: F401

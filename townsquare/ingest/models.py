@@ -6,6 +6,7 @@ the archive, the inbox and listening read them from there.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,11 +83,18 @@ class ItemEnrichment(models.Model):
         return f"enrichment of item {self.item_id}"
 
 
+class RejectionState(models.TextChoices):
+    OPEN = "open", _("Waiting")
+    RETRIED = "retried", _("Stored on retry")
+    DISCARDED = "discarded", _("Discarded")
+
+
 class Rejection(models.Model):
     """A message the pipeline could not store, with why and its raw bytes, unchanged.
 
     The fingerprint (source + raw bytes) is unique, so a retried or resubmitted batch
-    does not add the same dead letter twice.
+    does not add the same dead letter twice. A discarded dead letter is kept (raw bytes
+    and all) and only marked, because inbound messages are public records.
     """
 
     batch = models.ForeignKey(IngestBatch, null=True, blank=True, on_delete=models.SET_NULL)
@@ -98,9 +106,27 @@ class Rejection(models.Model):
     remote_id = models.CharField(max_length=200, blank=True)
     raw = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The agency whose account the message names, when it can be read from the raw bytes;
+    # empty ones (unreadable, unknown account) are seen by the communications office only.
+    organisation = models.ForeignKey(
+        "organisations.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(
+        max_length=10, choices=RejectionState.choices, default=RejectionState.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    retries = models.PositiveIntegerField(default=0)
+    # Why the last retry was rejected again (a reason code), empty when it was stored.
+    last_retry_reason = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "reason"])]
 
     def __str__(self) -> str:
         return f"rejected {self.reason} from {self.source}"

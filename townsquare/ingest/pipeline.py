@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from townsquare.channels.models import Account, InboundItem
+from townsquare.ingest.attribution import organisations_of
 from townsquare.ingest.models import BatchState, IngestBatch, ItemEnrichment, Rejection
 from townsquare.ingest.routing import route_new_items
 from townsquare.ingest.stages import Candidate, Raw, Rejected, decode_and_validate, dedupe
@@ -177,10 +178,12 @@ def batch_store(
             ],
             now=now,
         )
+        owners = organisations_of(prepared.rejected)
         insert_ignoring_conflicts(
             Rejection,
             [
                 {
+                    "organisation_id": owner,
                     "batch_id": batch.pk if batch else None,
                     "source": prepared.source[:100],
                     "fingerprint": r.fingerprint(prepared.source),
@@ -190,7 +193,7 @@ def batch_store(
                     "remote_id": r.remote_id,
                     "raw": r.raw,
                 }
-                for r in prepared.rejected
+                for r, owner in zip(prepared.rejected, owners, strict=True)
             ],
             now=now,
         )

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from townsquare.channels.health_charts import VEGA_LITE_SCHEMA, render_svg
+from townsquare.listening.share import Share
 from townsquare.listening.stats import PeriodStats
 
 VOLUME_COLOUR = "#005ea2"
@@ -102,3 +103,24 @@ def topic_chart(stats: PeriodStats) -> SafeString:
         },
     }
     return render_svg(spec, chart_id="chart-topics", title=title, description=description)
+
+
+def share_chart(shares: list[Share], *, chart_id: str, title: str,
+                heading: str) -> SafeString:
+    """Horizontal bars of each part's share of voice, in percent."""
+    if not shares:
+        return mark_safe("")
+    description = _("Horizontal bars: each part's share of the posts, in percent. The same "
+                    "numbers are in the table below.")
+    values = [{"part": s.label, "percent": round(s.percent, 1)} for s in shares]
+    spec = {
+        **_spec(description, values),
+        "height": max(60, 28 * len(shares)),
+        "mark": {"type": "bar", "color": VOLUME_COLOUR},
+        "encoding": {
+            "y": {"field": "part", "type": "nominal", "sort": "-x", "title": heading},
+            "x": {"field": "percent", "type": "quantitative", "title": _("Share (%)"),
+                  "scale": {"domain": [0, 100]}},
+        },
+    }
+    return render_svg(spec, chart_id=chart_id, title=title, description=description)

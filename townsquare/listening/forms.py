@@ -108,3 +108,30 @@ class PeriodForm(forms.Form):
                 elif (b - a) > dt.timedelta(days=self.MAX_DAYS):
                     self.add_error(last, _("A period may be at most a year long."))
         return data
+
+
+class FeedForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(),
+                                          label=_("Organisation"))
+    name = forms.CharField(label=_("Name"), max_length=120)
+    url = forms.CharField(
+        label=_("Feed address"), max_length=500,
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "url", "spellcheck": "false"}),
+        help_text=_("The RSS or Atom address, e.g. https://news.example.org/feed.xml"),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        choices=[("", _("As the feed says")), *LANGUAGE_FILTER_CHOICES],
+        help_text=_("Used when the feed does not say which language its entries are in."),
+    )
+    poll_minutes = forms.IntegerField(label=_("Read every (minutes)"), initial=30,
+                                      min_value=5, max_value=1440)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
+        field.queryset = organisations
+        if organisations.count() == 1:
+            field.initial = organisations.first()

@@ -152,6 +152,12 @@ class AlertEvent(models.Model):
         related_name="+",
     )
     noted_at = models.DateTimeField(null=True, blank=True)
+    # The inbox conversation this alert was handed to (one per alert; the link lives
+    # here so the inbox needs no knowledge of listening).
+    conversation = models.OneToOneField(
+        "inbox.Conversation", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-window_start", "-id"]
@@ -161,3 +167,52 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"alert of rule {self.rule_id} at {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class FeedState(models.TextChoices):
+    NEW = "new", _("Not read yet")
+    OK = "ok", _("Working")
+    FAILING = "failing", _("Failing")
+
+
+class Feed(TimeStampedModel):
+    """An RSS or Atom news feed an agency listens to.
+
+    Its entries are stored as inbound items of a registry account of network ``rss``
+    that belongs to the feed (created with it, not listed publicly), through the ingest
+    pipeline, so the agency's queries match them like anything else that comes in.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", verbose_name=_("organisation"),
+        on_delete=models.PROTECT, related_name="listening_feeds",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    url = models.URLField(_("feed address"), max_length=500)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    poll_minutes = models.PositiveIntegerField(_("read every (minutes)"), default=30)
+    active = models.BooleanField(_("active"), default=True)
+    account = models.OneToOneField(
+        "channels.Account", on_delete=models.PROTECT, related_name="listening_feed"
+    )
+    state = models.CharField(max_length=10, choices=FeedState.choices, default=FeedState.NEW)
+    # A code (see services.feeds.FEED_ERRORS) and the technical detail of the last failure.
+    error_code = models.CharField(max_length=30, blank=True)
+    error_detail = models.CharField(max_length=300, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    cursor = models.TextField(blank=True)  # the reader's: ETag, Last-Modified, ids seen
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_new_items = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["organisation__path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "url"], name="listening_feed_url")
+        ]
+        verbose_name = _("news feed")
+        verbose_name_plural = _("news feeds")
+
+    def __str__(self) -> str:
+        return self.name

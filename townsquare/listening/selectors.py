@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from townsquare.listening.models import AlertEvent, AlertRule, Match, SavedQuery
+from townsquare.listening.models import AlertEvent, AlertRule, Feed, Match, SavedQuery
 from townsquare.organisations.selectors import organisations_visible_to
 
 
@@ -60,7 +60,8 @@ def alert_rule_get(query: SavedQuery, rule_id: Any) -> AlertRule:
 
 def alert_events_of(query: SavedQuery, *, limit: int = 20) -> list[AlertEvent]:
     return list(
-        AlertEvent.objects.filter(rule__query=query).select_related("rule", "noted_by")[:limit]
+        AlertEvent.objects.filter(rule__query=query)
+        .select_related("rule", "noted_by", "conversation")[:limit]
     )
 
 
@@ -71,3 +72,16 @@ def alert_event_get(query: SavedQuery, event_id: Any) -> AlertEvent:
         )
     except (AlertEvent.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such alert") from exc
+
+
+def feeds_visible_to(user: Any) -> QuerySet[Feed]:
+    return Feed.objects.filter(
+        organisation__in=organisations_visible_to(user)
+    ).select_related("organisation")
+
+
+def feed_get_for_user(user: Any, feed_id: Any) -> Feed:
+    try:
+        return feeds_visible_to(user).select_related("account").get(pk=int(feed_id))
+    except (Feed.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such feed") from exc

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from townsquare.listening.models import AlertEvent
 from townsquare.listening.services.alerts import alert_event_deliver, alert_webhook_send
 from townsquare.listening.services.alerts import alert_rules_check as _check
+from townsquare.listening.services.feeds import feeds_poll_due
 from townsquare.listening.services.matching import inbox_catch_up, searching_queries_run
 
 WEBHOOK_RETRIES = 5
@@ -24,6 +25,14 @@ def match_inbox_items() -> None:
 def search_networks() -> None:
     """Every five minutes: networks' search for queries that asked for it."""
     searching_queries_run()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("listening-news-feeds")
+def read_news_feeds() -> None:
+    """Every minute: the news feeds whose interval has come round (one run at a time, so
+    a slow feed cannot make the next minute's run read it again)."""
+    feeds_poll_due()
 
 
 @db_task()

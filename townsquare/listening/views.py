@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.core.http import StaffRequest
+from townsquare.inbox.rules import can_work_in
 from townsquare.listening import charts
 from townsquare.listening.forms import AlertNoteForm, AlertRuleForm, PeriodForm, SavedQueryForm
 from townsquare.listening.models import AlertRule, SavedQuery
@@ -30,11 +31,13 @@ from townsquare.listening.selectors import (
     query_get_for_user,
 )
 from townsquare.listening.services.alerts import alert_event_note, alert_rule_save
+from townsquare.listening.services.handoff import alert_event_to_conversation
 from townsquare.listening.services.queries import (
     can_manage_queries,
     saved_query_create,
     saved_query_update,
 )
+from townsquare.listening.share import query_shares, topic_shares
 from townsquare.listening.stats import PeriodStats, compare, period_stats
 from townsquare.organisations.models import Organisation
 from townsquare.organisations.selectors import organisations_visible_to
@@ -153,6 +156,11 @@ def query_detail(request: StaffRequest, query_id: int) -> HttpResponse:
     stats: PeriodStats = period_stats(saved, start=start, end=end, time_zone=str(tz))
     earlier = period_stats(saved, start=c_start, end=c_end, time_zone=str(tz))
     changes = [(_change_label(c.label), c) for c in compare(earlier, stats)]
+    topic_share = topic_shares(stats)
+    query_share = query_shares(
+        saved, queries_visible_to(request.user).filter(organisation=saved.organisation)
+        .exclude(pk=saved.pk), start=start, end=end,
+    )
     can_manage = can_manage_queries(request.user, saved.organisation)
     return render(request, "listening/detail.html", {
         "saved": saved, "stream": newest_matches(saved, limit=STREAM_SIZE),
@@ -161,9 +169,17 @@ def query_detail(request: StaffRequest, query_id: int) -> HttpResponse:
         "volume_chart": charts.volume_chart(stats),
         "sentiment_chart": charts.sentiment_chart(stats),
         "topic_chart": charts.topic_chart(stats),
+        "topic_share": topic_share, "query_share": query_share,
+        "topic_share_chart": charts.share_chart(
+            topic_share, chart_id="chart-topic-share", title=_("Share of voice between topics"),
+            heading=_("Topic")),
+        "query_share_chart": charts.share_chart(
+            query_share, chart_id="chart-query-share",
+            title=_("Share of voice between queries"), heading=_("Query")),
         "sentiments": [(charts.sentiment_label(k), v) for k, v in stats.sentiment.items()],
         "rules": alert_rules_of(saved), "events": alert_events_of(saved),
         "can_manage": can_manage, "note_form": AlertNoteForm(),
+        "can_hand_off": can_manage and can_work_in(request.user, saved.organisation),
     })
 
 
@@ -225,3 +241,15 @@ def alert_note(request: StaffRequest, query_id: int, event_id: int) -> HttpRespo
             _apply_errors(form, exc)
     messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("listening:detail", saved.pk)
+
+
+@login_required
+@require_POST
+def alert_conversation(request: StaffRequest, query_id: int, event_id: int) -> HttpResponse:
+    """Hand the alert to the agency's inbox as a conversation (the same one every time)."""
+    saved = query_get_for_user(request.user, query_id)
+    event = alert_event_get(saved, event_id)
+    conversation = alert_event_to_conversation(actor=request.user, event=event)
+    messages.success(request, _("The alert is in the inbox as conversation %(number)s.")
+                     % {"number": conversation.tracking_number})
+    return redirect("inbox:conversation", conversation.pk)
