@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from townsquare.engagement.location import area_table
 from townsquare.engagement.models import Channel, Question, QuestionKind, Segment, Survey
 from townsquare.engagement.selectors import submitted_responses, survey_questions
 from townsquare.engagement.stats import ChiSquare, chi_square
@@ -45,6 +46,8 @@ class QuestionResult:
     matrix: list[tuple[str, list[int]]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     texts: list[str] = field(default_factory=list)
+    # Location questions: answers per area (small counts hidden), see engagement.location.
+    areas: dict[str, Any] = field(default_factory=dict)
     chart: str = ""  # the rendered SVG, set by the results page
 
     @property
@@ -96,6 +99,8 @@ def question_result(question: Question, values: list[Any]) -> QuestionResult:
                           "min": min(numbers), "max": max(numbers)}
     elif question.kind == QuestionKind.DATE and values:
         result.summary = {"earliest": min(values), "latest": max(values)}
+    elif question.kind == QuestionKind.LOCATION:
+        result.areas = area_table(question, values, small_cell_threshold())
     elif question.kind == QuestionKind.TEXT:
         result.texts = [str(v) for v in values[-50:]]
     return result

@@ -16,7 +16,9 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from townsquare.engagement.location import read_location_answer
 from townsquare.engagement.models import MAX_TEXT_ANSWER, Choice, Question, QuestionKind
+from townsquare.engagement.uploads import read_file_answer
 
 MAX_NUMBER_LENGTH = 30
 
@@ -50,6 +52,11 @@ def read_answer(question: Question, data: FormData) -> Any:
     Raises ValidationError (a message for the citizen) for an invalid answer.
     """
     kind = question.kind
+    if kind == QuestionKind.FILE:
+        # A new file, None to remove it, or uploads.KEEP to leave the stored one alone.
+        return read_file_answer(question, data)
+    if kind == QuestionKind.LOCATION:
+        return read_location_answer(question, data)
     if kind in (QuestionKind.SINGLE, QuestionKind.LIKERT, QuestionKind.MULTIPLE):
         return _read_choices(question, data)
     if kind == QuestionKind.MATRIX:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -115,6 +116,15 @@ class QuestionForm(forms.Form):
     max_length = forms.IntegerField(label=_("Longest answer (free text, characters)"),
                                     min_value=1, max_value=4000, initial=1000,
                                     widget=forms.NumberInput(attrs={"class": "usa-input"}))
+    upload_types = forms.MultipleChoiceField(
+        label=_("Accepted file types (file upload; none chosen accepts all three)"),
+        required=False, choices=[("pdf", "PDF"), ("jpeg", "JPEG"), ("png", "PNG")],
+        # A list box: the shared field template draws one checkbox per field, not groups.
+        widget=forms.SelectMultiple(attrs={"class": "usa-select", "size": 3}))
+    upload_max_mb = forms.DecimalField(
+        label=_("Largest file in megabytes (file upload; empty for the installation's limit)"),
+        required=False, min_value=Decimal("0.001"), max_digits=8, decimal_places=3,
+        widget=forms.NumberInput(attrs={"class": "usa-input", "step": "0.1"}))
     segment = forms.ChoiceField(label=_("This answer records the respondent's"), required=False,
                                 choices=Segment.choices,
                                 widget=forms.Select(attrs={"class": "usa-select"}))
@@ -145,6 +155,10 @@ class QuestionForm(forms.Form):
 
     def choice_specs(self, field: str) -> list[ChoiceSpec]:
         return choice_specs(self.cleaned_data, field)
+
+    def upload_max_bytes(self) -> int | None:
+        megabytes = self.cleaned_data.get("upload_max_mb")
+        return None if megabytes is None else int(megabytes * 1024 * 1024)
 
 
 def choice_specs(data: dict[str, Any], field: str) -> list[ChoiceSpec]:

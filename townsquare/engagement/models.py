@@ -29,6 +29,8 @@ class Status(models.TextChoices):
 class RespondentMode(models.TextChoices):
     ANONYMOUS = "anonymous", _("Anonymous")
     VERIFIED = "verified", _("Verified by email code")
+    # Anyone signed in to the installation (a citizen account or staff sign-in).
+    ACCOUNT = "account", _("Signed-in account")
 
 
 class TemplateKind(models.TextChoices):
@@ -46,6 +48,8 @@ class QuestionKind(models.TextChoices):
     NUMBER = "number", _("Number")
     DATE = "date", _("Date")
     TEXT = "text", _("Free text")
+    FILE = "file", _("File upload")
+    LOCATION = "location", _("Location")
 
 
 CHOICE_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.LIKERT,
@@ -143,6 +147,10 @@ class Question(TranslatedMixin, models.Model):
     condition = models.JSONField(_("show only when"), null=True, blank=True)
     segment = models.CharField(_("records the respondent's"), max_length=12, blank=True,
                                choices=Segment.choices, default=Segment.NONE)
+    # File questions (see engagement.uploads): the accepted types, empty meaning all of
+    # PDF, JPEG and PNG, and this question's size limit (never above the installation's).
+    upload_types = models.JSONField(_("accepted file types"), default=list, blank=True)
+    upload_max_bytes = models.PositiveIntegerField(_("largest file"), null=True, blank=True)
 
     class Meta:
         ordering = ["section__position", "position", "id"]

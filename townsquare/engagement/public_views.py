@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -23,7 +24,14 @@ from townsquare.core.request_context import current_origin
 from townsquare.engagement import identity
 from townsquare.engagement.anomalies import email_domain
 from townsquare.engagement.consultation_selectors import public_consultations
-from townsquare.engagement.models import Channel, Poll, RespondentMode, Response, Survey
+from townsquare.engagement.models import (
+    Channel,
+    Poll,
+    QuestionKind,
+    RespondentMode,
+    Response,
+    Survey,
+)
 from townsquare.engagement.render import widgets
 from townsquare.engagement.selectors import (
     poll_counts,
@@ -42,6 +50,7 @@ from townsquare.engagement.services.responses import (
     response_submit,
     stored_answers,
 )
+from townsquare.engagement.uploads import FormWithFiles
 from townsquare.organisations.models import Organisation, OrganisationKind
 
 COOKIE_AGE = 30 * 24 * 3600
@@ -118,6 +127,8 @@ def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("engagement_public:page", slug, current.furthest_section + 1)
         if survey.respondent_mode == RespondentMode.VERIFIED:
             return redirect("engagement_public:verify", slug)
+        if survey.respondent_mode == RespondentMode.ACCOUNT:
+            return _start_signed_in(request, survey)
         limited = _too_many(request)
         if limited:
             return limited
@@ -129,6 +140,27 @@ def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
         "is_open": survey.is_open(), "pages": survey.sections.count(),
         "from_embed": request.GET.get("from") == "embed",
     })
+
+
+def _start_signed_in(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """Account surveys: the signed-in account is the verified identity (one response each,
+    by the same database constraint as email-verified respondents)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    limited = _too_many(request, person=f"account:{request.user.pk}")
+    if limited:
+        return limited
+    try:
+        response, token = response_start(
+            survey=survey,
+            respondent_key=identity.keyed_hash(f"account:{survey.pk}", str(request.user.pk)))
+    except AlreadyRespondedError as exc:
+        return render(request, "engagement/public/message.html", {
+            "survey": survey, "title": str(survey), "message": " ".join(exc.messages)})
+    except SurveyClosedError:
+        return _closed(request, survey)
+    return _with_cookie(redirect("engagement_public:page", survey.slug,
+                                 response.furthest_section + 1), survey, token)
 
 
 @require_http_methods(["GET", "POST"])
@@ -197,7 +229,8 @@ def survey_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         if limited:
             return limited
         try:
-            result = response_save_page(response=response, section_index=index, data=request.POST)
+            result = response_save_page(response=response, section_index=index,
+                                        data=FormWithFiles(request.POST, request.FILES))
         except SurveyClosedError:
             return _closed(request, survey)
         except AlreadyRespondedError:
@@ -215,6 +248,7 @@ def survey_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "survey": survey, "section": section, "number": number, "pages": len(sections),
         "widgets": widgets(questions, stored_answers(response), data, errors),
         "errors": errors, "is_last": index == len(sections) - 1,
+        "has_files": any(q.kind == QuestionKind.FILE for q in questions),
         "resume_url": request.build_absolute_uri(reverse(
             "engagement_public:resume", args=[slug, request.COOKIES[_cookie(survey)]])),
     }, status=400 if errors else 200)

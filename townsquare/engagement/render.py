@@ -7,6 +7,12 @@ from typing import Any
 from townsquare.engagement.answers import FormData, field_name
 from townsquare.engagement.logic import condition_holds
 from townsquare.engagement.models import Question, QuestionKind
+from townsquare.engagement.uploads import (
+    accept_attribute,
+    accepted_types,
+    is_file_answer,
+    upload_limit,
+)
 
 
 def _condition_keys(condition: Any) -> set[str]:
@@ -72,6 +78,19 @@ def _widget(question: Question, value: Any, data: FormData | None, error: str | 
             current = data.get(option_name, "") if data is not None else ranks.get(option.value,
                                                                                     "")
             widget["options"].append((option, option_name, str(current)))
+    elif question.kind == QuestionKind.LOCATION:
+        # Re-shown as typed after an error, otherwise from the stored answer.
+        stored = value if isinstance(value, dict) else {}
+        widget["areas"] = options
+        widget["parts"] = {part: (data.get(f"{name}-{part}", "") if data is not None
+                                  else "" if stored.get(part) is None else str(stored[part]))
+                           for part in ("area", "place", "lat", "lon")}
+    elif question.kind == QuestionKind.FILE:
+        # A file input cannot be refilled: show the stored file, kept unless replaced.
+        widget["file"] = value if is_file_answer(value) else None
+        widget["accept"] = accept_attribute(question)
+        widget["limit"] = upload_limit(question)
+        widget["types"] = ", ".join(t.upper() for t in accepted_types(question))
     else:
         widget["value"] = data.get(name, "") if data is not None else (
             "" if value is None else str(value))

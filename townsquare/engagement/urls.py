@@ -5,6 +5,7 @@ from townsquare.engagement import (
     consultation_views,
     poll_views,
     results_views,
+    upload_views,
     views,
 )
 
@@ -28,6 +29,10 @@ urlpatterns = [
          name="report_pdf"),
     path("surveys/<int:survey_id>/anomalies/", results_views.survey_anomalies_page,
          name="survey_anomalies"),
+    path("surveys/<int:survey_id>/files/<int:question_id>/", upload_views.survey_files,
+         name="survey_files"),
+    path("surveys/<int:survey_id>/file/<int:answer_id>/", upload_views.survey_file_download,
+         name="survey_file"),
     path("surveys/<int:survey_id>/<slug:action>/", views.survey_action, name="survey_action"),
     path("sections/<int:section_id>/questions/new/", views.question_new, name="question_new"),
     path("questions/<int:question_id>/edit/", views.question_edit, name="question_edit"),

@@ -161,6 +161,7 @@ def _question_kwargs(form: QuestionForm) -> dict[str, Any]:
         "segment": data["segment"], "options": form.choice_specs("options"),
         "rows": form.choice_specs("rows"),
         "translations": merge_translations(data, ("text", "help")),
+        "upload_types": data["upload_types"], "upload_max_bytes": form.upload_max_bytes(),
     }
 
 
@@ -210,6 +211,9 @@ def question_edit(request: StaffRequest, question_id: int) -> HttpResponse:
         "text": question.text, "help": question.help, "required": question.required,
         "min_value": question.min_value, "max_value": question.max_value,
         "max_length": question.max_length, "segment": question.segment,
+        "upload_types": question.upload_types,
+        "upload_max_mb": round(question.upload_max_bytes / (1024 * 1024), 3)
+        if question.upload_max_bytes else None,
         "condition": json.dumps(question.condition, ensure_ascii=False) if question.condition
         else "",
         "options": _lines_of(question, "option"), "rows": _lines_of(question, "row"),

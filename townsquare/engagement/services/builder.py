@@ -11,9 +11,11 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -33,6 +35,7 @@ from townsquare.engagement.models import (
     TemplateKind,
 )
 from townsquare.engagement.rules import can_manage
+from townsquare.engagement.uploads import FILE_TYPES
 from townsquare.organisations.models import Organisation, User
 
 MAX_CHOICES = 30
@@ -240,6 +243,21 @@ def _check_question(kind: str, options: list[ChoiceSpec], rows: list[ChoiceSpec]
         raise ValidationError({"max_value": _("The maximum must not be below the minimum.")})
 
 
+def _upload_limits(kind: str, types: list[str] | None, max_bytes: int | None,
+                   ) -> dict[str, Any]:
+    """A file question's accepted types and size limit, checked; other kinds have none."""
+    if kind != QuestionKind.FILE:
+        return {"upload_types": [], "upload_max_bytes": None}
+    types = list(dict.fromkeys(types or []))
+    if any(t not in FILE_TYPES for t in types):
+        raise ValidationError({"upload_types": _("Choose from PDF, JPEG and PNG.")})
+    limit = settings.ENGAGEMENT_UPLOAD_MAX_BYTES
+    if max_bytes is not None and not 1024 <= max_bytes <= limit:
+        raise ValidationError({"upload_max_mb": _(
+            "Give a size limit between 1 KB and %(limit)s.") % {"limit": filesizeformat(limit)}})
+    return {"upload_types": types, "upload_max_bytes": max_bytes}
+
+
 @transaction.atomic
 def question_add(*, actor: User, section: Section, kind: str, text: str, key: str = "",
                  help: str = "", required: bool = False, min_value: float | None = None,
@@ -247,6 +265,7 @@ def question_add(*, actor: User, section: Section, kind: str, text: str, key: st
                  condition: dict[str, Any] | None = None, segment: str = "",
                  translations: dict[str, dict[str, str]] | None = None,
                  options: list[ChoiceSpec] | None = None, rows: list[ChoiceSpec] | None = None,
+                 upload_types: list[str] | None = None, upload_max_bytes: int | None = None,
                  audit: bool = True) -> Question:
     survey = section.survey
     check_manage(actor, survey.organisation)
@@ -265,8 +284,11 @@ def question_add(*, actor: User, section: Section, kind: str, text: str, key: st
         max_length=max(1, min(max_length, 4000)), condition=condition or None,
         segment=segment if kind in (QuestionKind.SINGLE, QuestionKind.LIKERT) else "",
         position=(top + 1) if top is not None else 0,
-        translations=clean_translations(translations, ("text", "help")))
-    _set_choices(question, ChoiceRole.OPTION, options if kind in CHOICE_KINDS else [])
+        translations=clean_translations(translations, ("text", "help")),
+        **_upload_limits(kind, upload_types, upload_max_bytes))
+    # A location question's options are its areas (districts, regions); they are optional.
+    _set_choices(question, ChoiceRole.OPTION,
+                 options if kind in CHOICE_KINDS or kind == QuestionKind.LOCATION else [])
     _set_choices(question, ChoiceRole.ROW, rows if kind == QuestionKind.MATRIX else [])
     _check_conditions(survey)
     if audit:
@@ -283,7 +305,9 @@ def question_update(*, actor: User, question: Question, text: str, help: str = "
                     condition: dict[str, Any] | None = None, segment: str = "",
                     translations: dict[str, dict[str, str]] | None = None,
                     options: list[ChoiceSpec] | None = None,
-                    rows: list[ChoiceSpec] | None = None) -> Question:
+                    rows: list[ChoiceSpec] | None = None,
+                    upload_types: list[str] | None = None,
+                    upload_max_bytes: int | None = None) -> Question:
     survey = question.survey
     check_manage(actor, survey.organisation)
     _check_draft(survey)
@@ -298,8 +322,10 @@ def question_update(*, actor: User, question: Question, text: str, help: str = "
     question.segment = segment if question.kind in (QuestionKind.SINGLE,
                                                     QuestionKind.LIKERT) else ""
     question.translations = clean_translations(translations, ("text", "help"))
+    for name, value in _upload_limits(question.kind, upload_types, upload_max_bytes).items():
+        setattr(question, name, value)
     question.save()
-    if question.kind in CHOICE_KINDS:
+    if question.kind in CHOICE_KINDS or question.kind == QuestionKind.LOCATION:
         _set_choices(question, ChoiceRole.OPTION, options)
     if question.kind == QuestionKind.MATRIX:
         _set_choices(question, ChoiceRole.ROW, rows)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from townsquare.core.services import audit_record
+from townsquare.engagement.anomalies import current_address_key
 from townsquare.engagement.models import Poll, PollChoice, Status, Vote
 from townsquare.engagement.services.builder import (
     MAX_CHOICES,
@@ -96,7 +97,9 @@ def poll_vote(*, poll: Poll, choice_id: object, voter_key: str,
         raise ValidationError(_("Choose one of the options.")) from exc
     try:
         with transaction.atomic():
-            return Vote.objects.create(poll=poll, choice=choice, voter_key=voter_key), True
+            return Vote.objects.create(
+                poll=poll, choice=choice, voter_key=voter_key,
+                address_key=current_address_key(f"poll:{poll.pk}")), True
     except IntegrityError:
         existing = Vote.objects.filter(poll=poll, voter_key=voter_key).first()
         if existing is None:

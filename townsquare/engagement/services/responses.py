@@ -17,11 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from townsquare.core.services import audit_record
+from townsquare.engagement.anomalies import current_address_key
 from townsquare.engagement.answers import FormData, read_answer
 from townsquare.engagement.identity import keyed_hash, new_token
 from townsquare.engagement.logic import visible_questions
 from townsquare.engagement.models import Answer, Channel, Question, Response, Section, Survey
 from townsquare.engagement.selectors import survey_structure
+from townsquare.engagement.uploads import KEEP
 from townsquare.organisations.models import User
 
 
@@ -45,7 +47,8 @@ def _check_open(survey: Survey, now: dt.datetime | None = None) -> None:
 
 
 def response_start(*, survey: Survey, channel: str = Channel.WEB, respondent_key: str = "",
-                   now: dt.datetime | None = None) -> tuple[Response, str]:
+                   email_domain: str = "", now: dt.datetime | None = None,
+                   ) -> tuple[Response, str]:
     """A response in progress and the secret for the respondent's resume cookie.
 
     A verified person who already started gets their response back (with a new secret,
@@ -61,7 +64,8 @@ def response_start(*, survey: Survey, channel: str = Channel.WEB, respondent_key
         with transaction.atomic():
             response = Response.objects.create(
                 survey=survey, respondent_key=respondent_key, channel=channel,
-                resume_hash=keyed_hash("resume", token))
+                resume_hash=keyed_hash("resume", token), email_domain=email_domain,
+                address_key=current_address_key(f"survey:{survey.pk}"))
     except IntegrityError:
         # The same person started twice at once: the database let exactly one through.
         existing = survey.responses.filter(respondent_key=respondent_key).first()
@@ -95,9 +99,12 @@ def _read_questions(questions: list[Question], data: FormData) -> tuple[dict[str
     errors: dict[str, str] = {}
     for question in questions:
         try:
-            values[question.key] = read_answer(question, data)
+            value = read_answer(question, data)
         except ValidationError as exc:
             errors[question.key] = " ".join(exc.messages)
+            continue
+        if value is not KEEP:  # a file question with no new file keeps the stored one
+            values[question.key] = value
     return values, errors
 
 
