@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHMARKS = ("inbound", "plain_language", "archive", "nlp", "ingest")
+BENCHMARKS = ("inbound", "plain_language", "archive", "nlp", "ingest", "inbox", "archive_export",
+              "opinion_groups")
 
 
 def main(argv: list[str]) -> int:

@@ -1,20 +1,29 @@
-"""Demo routing rules and canned replies for the Harbour Region (called by load_demo).
+"""Demo routing rules, canned replies and the learned router for the Harbour Region
+(called by load_demo).
 
 The sandbox simulator writes to every demo agency's account, including the central
 communications account; these rules send what reaches the wrong place to the agency
-and team responsible. Idempotent: rules and replies are matched by name.
+and team responsible, and the learned router (trained on ``demo_routing_examples.json``)
+what no rule matches. Idempotent: rules and replies are matched by name, examples by
+text.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
-from townsquare.inbox.models import CannedReply, RoutingRule
+from townsquare.inbox.learned_router import TrainingRefused
+from townsquare.inbox.models import CannedReply, RoutingRule, TrainedClassifier
+from townsquare.inbox.services.learning import router_train, routing_examples_add
 from townsquare.organisations.models import Organisation, Team
 
 OWNER = "communications-office"
+GOVERNMENT = "harbour-region"
+EXAMPLES_FILE = Path(__file__).resolve().parent / "demo_routing_examples.json"
 # (name, target slug, team name, en, ar, zh, high priority)
 RULES: list[tuple[str, str, str, str, str, str, bool]] = [
     ("Buses and ferries", "transport", "Bus services",
@@ -57,9 +66,39 @@ CANNED: list[tuple[str, str, str, str, str]] = [
 class InboxDemoSummary:
     rules: int
     replies: int
+    examples: int = 0
+    router: str = ""
 
     def __str__(self) -> str:
-        return f"Demo inbox: {self.rules} routing rules, {self.replies} canned replies added."
+        return (f"Demo inbox: {self.rules} routing rules, {self.replies} canned replies, "
+                f"{self.examples} routing examples added.{self.router}")
+
+
+def demo_examples() -> list[tuple[str, str, str]]:
+    """(organisation slug, language, text) of the demo's labelled citizen messages."""
+    data = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))["examples"]
+    return [(slug, language, text) for slug, by_language in data.items()
+            for language, texts in by_language.items() for text in texts]
+
+
+def _demo_router() -> tuple[int, str]:
+    government = Organisation.objects.filter(slug=GOVERNMENT).first()
+    if government is None:
+        return 0, ""
+    added = routing_examples_add(government=government, examples=demo_examples(),
+                                 source="demo")
+    has_router = TrainedClassifier.objects.filter(
+        government=government, kind=TrainedClassifier.Kind.ROUTER, is_active=True).exists()
+    if not added and has_router:
+        return 0, ""
+    try:
+        report = router_train(government=government)
+    except TrainingRefused as exc:
+        return added, f" The learned router was not trained: {exc}."
+    accuracy = report.classifier.heldout_accuracy
+    return added, (f" Learned router trained on {report.classifier.example_count} examples"
+                   + (f" (held-out accuracy {100 * accuracy:.0f} %)." if accuracy is not None
+                      else "."))
 
 
 def _team(organisation: Organisation, name: str) -> Team | None:
@@ -92,4 +131,6 @@ def inbox_demo_load() -> InboxDemoSummary:
             defaults={"text_en": en, "text_ar": ar, "text_zh": zh},
         )
         added_replies += int(created)
-    return InboxDemoSummary(rules=added_rules, replies=added_replies)
+    examples, router = _demo_router()
+    return InboxDemoSummary(rules=added_rules, replies=added_replies, examples=examples,
+                            router=router)

@@ -9,7 +9,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.core.forms import CleanTextField, UswdsFormMixin, validate_decoded_name
-from townsquare.inbox.models import CHANNEL_CHOICES, PHONE, SERVICE_CENTRE, Status
+from townsquare.inbox.models import (
+    CHANNEL_CHOICES,
+    PHONE,
+    SERVICE_CENTRE,
+    Priority,
+    Status,
+)
 from townsquare.inbox.services.citizen import MAX_CONTACT_FORM_LENGTH
 from townsquare.inbox.services.replies import MAX_REPLY_LENGTH
 from townsquare.inbox.services.work import MAX_NOTE_LENGTH
@@ -29,10 +35,20 @@ class QueueFilterForm(UswdsFormMixin, forms.Form):
                                choices=[("", _("Any open status")), *Status.choices])
     channel = forms.ChoiceField(label=_("Channel"), required=False,
                                 choices=[("", _("Any channel")), *CHANNEL_CHOICES])
+    priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int,
+                                      empty_value=None,
+                                      choices=[("", _("Any priority")), *Priority.choices])
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("", _("Any language")), ("en", "English"),
+                                          ("ar", "العربية"), ("zh", "中文")])
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(),
+                                  required=False, empty_label=_("Any team"))
 
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        self.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            organisation__in=organisations).order_by("name", "pk")
 
 
 class ReplyForm(UswdsFormMixin, forms.Form):

@@ -95,6 +95,7 @@ class RoutedBy(models.TextChoices):
     ACCOUNT = "account", _("Receiving account")
     TRIAGE = "triage", _("Triage queue")
     CHOSEN = "chosen", _("Chosen by the citizen or staff")
+    LEARNED = "learned", _("Learned router")
 
 
 class Conversation(TimeStampedModel):
@@ -129,6 +130,11 @@ class Conversation(TimeStampedModel):
     )
     # What matched (a keyword), shown to staff next to the rule.
     routing_match = models.CharField(max_length=200, blank=True)
+    # The learned router's top confidence and its next candidates
+    # ([{"organisation": id, "confidence": 0.12}, …]), kept also when it stayed below the
+    # threshold, so triage staff see its suggestion.
+    routing_confidence = models.FloatField(null=True, blank=True)
+    routing_candidates = models.JSONField(default=list, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="assigned_conversations",
@@ -175,6 +181,21 @@ class Conversation(TimeStampedModel):
                          condition=Q(sla_first_response_warn_at__isnull=False)),
             models.Index(fields=["sla_resolution_warn_at"], name="inbox_sla_resolution_warn",
                          condition=Q(sla_resolution_warn_at__isnull=False)),
+            # Keyset pagination of the queues (selectors.queue_page): the sort key in index
+            # order, walked backwards; the second also serves one organisation and status.
+            models.Index(fields=["priority", "last_message_at", "id"], name="inbox_queue_order"),
+            models.Index(fields=["organisation", "status", "priority", "last_message_at", "id"],
+                         name="inbox_queue_org_status"),
+            models.Index(fields=["team", "status", "priority", "last_message_at", "id"],
+                         name="inbox_queue_team_status"),
+            models.Index(fields=["organisation", "status"], condition=Q(is_emergency=True),
+                         name="inbox_emergency"),
+            models.Index(fields=["organisation", "status"], condition=Q(in_triage=True),
+                         name="inbox_triage_org"),
+            models.Index(fields=["sla_first_response_due"], name="inbox_sla_first_due",
+                         condition=Q(sla_first_response_due__isnull=False)),
+            models.Index(fields=["sla_resolution_due"], name="inbox_sla_resolution_due",
+                         condition=Q(sla_resolution_due__isnull=False)),
         ]
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
@@ -236,6 +257,10 @@ class Message(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     language = models.CharField(max_length=16, blank=True)
+    # What the language models read (or staff corrected, see MessageCorrection): a label
+    # of nlp.sentiment and a topic slug of the government's taxonomy; "" when unknown.
+    sentiment = models.CharField(max_length=10, blank=True)
+    topic = models.CharField(max_length=60, blank=True)
     send_state = models.CharField(
         max_length=10, choices=SendState.choices, default=SendState.NONE, blank=True
     )
@@ -244,10 +269,14 @@ class Message(models.Model):
     failure_reason = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # townsquare.inbox.search.message_search_text of the text (normalised, Chinese
+    # segmented), indexed by SQLite FTS5 or a PostgreSQL GIN index (migration 0004).
+    search_text = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["send_state", "next_attempt_at"])]
+        indexes = [models.Index(fields=["send_state", "next_attempt_at"]),
+                   models.Index(fields=["conversation", "id"], name="inbox_message_conv_id")]
 
     def __str__(self) -> str:
         return f"{self.direction} message {self.pk} of {self.conversation_id}"
@@ -474,3 +503,11 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/5 for {self.conversation_id}"
+
+
+# The learned router, the topic classifier and staff corrections (kept in their own module).
+from townsquare.inbox.learning_models import (  # noqa: E402, F401
+    MessageCorrection,
+    RoutingExample,
+    TrainedClassifier,
+)

@@ -1,19 +1,25 @@
-"""Where a new conversation goes: routing rules in order, then the receiving agency.
+"""Where a new conversation goes: routing rules in order, then the learned router, then
+the receiving agency.
 
 A rule applies to messages arriving at its organisation (or any organisation below it);
-the rules of the whole-of-government office apply everywhere. Nothing matched on an
-account of that office (the central account) → the triage queue, where staff choose.
-The learned router (NLP app) will plug in between the rules and the fallback, as
-another ``Decision`` source.
+the rules of the whole-of-government office apply everywhere. No rule matched: the
+government's learned router (learned_router.py) sends the message to the agency it is
+at least ``INBOX_ROUTER_THRESHOLD`` sure of. Below that, a message on an account of the
+communications office (the central account) waits in the triage queue, where staff
+choose; a message on an agency's own account stays with that agency. The router's
+suggestion is kept either way, so staff see it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 
 from townsquare.inbox.detection import comparable, keyword_match, split_keywords
+from townsquare.inbox.learned_router import router_suggest
 from townsquare.inbox.models import RoutedBy, RoutingRule
 from townsquare.organisations.models import Organisation, Team
 
@@ -27,6 +33,9 @@ class Decision:
     matched: str = ""  # the keyword that matched, shown to staff
     in_triage: bool = False
     high_priority: bool = False
+    # The learned router's top confidence and candidates (Suggestion.as_json), if it ran.
+    confidence: float | None = None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
 def central_office() -> Organisation | None:
@@ -79,7 +88,15 @@ def route(*, receiving: Organisation, channel: str, text: str, language: str) ->
             matched=matched,
             high_priority=rule.mark_high_priority,
         )
+    suggestion = router_suggest(receiving=receiving, text=text)
+    learned: dict[str, Any] = {}
+    if suggestion is not None:
+        best, confidence = suggestion.best
+        learned = {"confidence": round(confidence, 4), "candidates": suggestion.as_json()}
+        if confidence >= settings.INBOX_ROUTER_THRESHOLD:
+            return Decision(organisation=best, team=None, routed_by=RoutedBy.LEARNED,
+                            **learned)
     if receiving.sees_all_organisations:
         return Decision(organisation=receiving, team=None, routed_by=RoutedBy.TRIAGE,
-                        in_triage=True)
-    return Decision(organisation=receiving, team=None, routed_by=RoutedBy.ACCOUNT)
+                        in_triage=True, **learned)
+    return Decision(organisation=receiving, team=None, routed_by=RoutedBy.ACCOUNT, **learned)

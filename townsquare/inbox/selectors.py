@@ -28,7 +28,10 @@ from townsquare.inbox.rules import WORK_ROLES
 from townsquare.organisations.models import Membership, Organisation, Team, User
 from townsquare.organisations.selectors import organisations_visible_to
 
-QUEUES = ("all", "new", "mine", "unassigned", "triage", "emergency", "closed")
+# Queue tabs count this far and then say "1000+".
+COUNT_CAP = 1000
+QUEUES = ("all", "new", "mine", "unassigned", "triage", "emergency", "overdue", "due_soon",
+          "closed")
 
 
 def conversations_visible_to(user: Any) -> QuerySet[Conversation]:
@@ -45,11 +48,29 @@ def conversation_get_for_user(user: Any, conversation_id: Any) -> Conversation:
         raise Http404("No such conversation") from exc
 
 
-def queue_filter(conversations: QuerySet[Conversation], queue: str, user: Any
-                 ) -> QuerySet[Conversation]:
-    if queue == "closed":
+def queue_filter(conversations: QuerySet[Conversation], queue: str, user: Any, *,
+                 status: str = "", now: Any = None) -> QuerySet[Conversation]:
+    """The conversations of one queue. A chosen ``status`` replaces the queue's own
+    open-or-closed condition and keeps the rest (mine and waiting on the citizen…)."""
+    if status:
+        conversations = conversations.filter(status=status)
+    elif queue == "closed":
         return conversations.exclude(status__in=OPEN_STATUSES)
-    conversations = conversations.filter(status__in=OPEN_STATUSES)
+    else:
+        conversations = conversations.filter(status__in=OPEN_STATUSES)
+    if queue in ("overdue", "due_soon"):
+        now = now or timezone.now()
+        overdue = Q(sla_first_response_due__lte=now) | Q(sla_resolution_due__lte=now)
+        if queue == "overdue":
+            return conversations.filter(overdue)
+        # Warned and not yet due, as id subqueries on the due indexes: only conversations
+        # due in the future are read, not every open one of the agency.
+        first = Conversation.objects.filter(
+            sla_first_response_due__gt=now, sla_first_response_warn_at__lte=now)
+        resolution = Conversation.objects.filter(
+            sla_resolution_due__gt=now, sla_resolution_warn_at__lte=now)
+        return conversations.filter(Q(pk__in=first.values("pk"))
+                                    | Q(pk__in=resolution.values("pk"))).exclude(overdue)
     if queue == "new":
         return conversations.filter(status=Status.NEW, is_spam=False)
     if queue == "mine":
@@ -63,8 +84,24 @@ def queue_filter(conversations: QuerySet[Conversation], queue: str, user: Any
     return conversations
 
 
-def queue_counts(user: Any, conversations: QuerySet[Conversation]) -> dict[str, int]:
-    return {q: queue_filter(conversations, q, user).count() for q in QUEUES if q != "closed"}
+def queue_counts(user: Any, filters: Any) -> dict[str, int]:
+    """How many conversations each open queue holds, counted up to COUNT_CAP + 1 only: the
+    tabs say "1000+" rather than counting a million rows on every page view. Each count
+    reads the same index ranges as the queue's pages (see queue_listing)."""
+    now = timezone.now()
+    counts = {}
+    for queue in QUEUES:
+        if queue == "closed":
+            continue
+        listing = queue_listing(user, queue, filters, now=now)
+        total = 0
+        for rows in [listing.conversations.filter(p) for p in listing.partitions] or [
+                listing.conversations]:
+            total += rows.order_by()[:COUNT_CAP + 1 - total].count()
+            if total > COUNT_CAP:
+                break
+        counts[queue] = total
+    return counts
 
 
 def conversation_messages(conversation: Conversation) -> QuerySet[Message]:
@@ -253,3 +290,224 @@ def sla_figures(user: Any, *, since: Any) -> list[SlaFigures]:
     figures.sort(key=lambda f: (f.organisation.path, f.team is not None,
                                 f.team.name if f.team else ""))
     return figures
+
+
+# --- queues: filters, keyset pages, live updates -------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a staff member narrowed a queue to (the queue page's filter form)."""
+
+    organisation: Organisation | None = None
+    team: Team | None = None
+    status: str = ""
+    priority: int | None = None
+    channel: str = ""
+    language: str = ""
+    # A tracking number or words (the archive's query language).
+    query: str = ""
+
+
+def queue_organisation_ids(user: Any, filters: QueueFilters) -> list[int]:
+    """Ids of the organisations whose conversations the queue may list: visible to the
+    user, within the organisation they work in (the switcher) and the filter's."""
+    organisations = organisations_visible_to(user)
+    current = getattr(user, "current_organisation", None) if getattr(
+        user, "current_organisation_id", None) else None
+    for chosen in (current, filters.organisation):
+        if chosen is not None:
+            organisations = organisations.filter(path__startswith=chosen.path)
+    return list(organisations.order_by("pk").values_list("pk", flat=True))
+
+
+def queue_scope(user: Any, filters: QueueFilters,
+                organisation_ids: list[int] | None = None) -> QuerySet[Conversation]:
+    """The visible conversations matching ``filters``, before any queue's condition.
+
+    Raises ValidationError (with a message for the person) for a search that cannot be
+    understood, such as an unclosed quotation mark.
+    """
+    from townsquare.inbox.search import conversations_matching, parse_query
+    from townsquare.inbox.tracking import tracking_number_parse
+
+    if organisation_ids is None:
+        organisation_ids = queue_organisation_ids(user, filters)
+    scoped = Conversation.objects.filter(organisation_id__in=organisation_ids)
+    if filters.team is not None:
+        scoped = scoped.filter(team=filters.team)
+    if filters.priority is not None:
+        scoped = scoped.filter(priority=filters.priority)
+    if filters.channel:
+        scoped = scoped.filter(channel=filters.channel)
+    if filters.language:
+        # Stored as detected or declared: "zh", "zh-hans", "en-GB"…
+        scoped = scoped.filter(Q(language=filters.language)
+                               | Q(language__startswith=filters.language + "-"))
+    if filters.query:
+        number = tracking_number_parse(filters.query)
+        if number:
+            scoped = scoped.filter(tracking_number=number)
+        else:
+            scoped = conversations_matching(scoped, parse_query(filters.query))
+    return scoped
+
+
+# Above this many (organisation, status) pairs a queue is read in one walk of the order
+# index instead (it then finds a page quickly anyway: such a queue is broad).
+MAX_PARTITIONS = 12
+SELECTIVE_QUEUES = ("mine", "triage", "emergency", "due_soon")
+
+
+@dataclass(frozen=True)
+class QueueListing:
+    """The conversations of one queue, and how to read them page by page quickly."""
+
+    conversations: QuerySet[Conversation]
+    # Disjoint (organisation, status) slices: each is one range of the index
+    # (organisation, status, priority, last_message_at, id), already in queue order, so
+    # a page is the merge of the first rows of each instead of sorting the whole queue.
+    partitions: tuple[Q, ...] = ()
+
+
+def queue_statuses(queue: str, status: str = "") -> tuple[str, ...]:
+    if status:
+        return (status,)
+    if queue == "closed":
+        return (Status.RESOLVED, Status.CLOSED)
+    if queue == "new":
+        return (Status.NEW,)
+    return tuple(OPEN_STATUSES)
+
+
+def queue_listing(user: Any, queue: str, filters: QueueFilters, *, now: Any = None
+                  ) -> QueueListing:
+    """One queue of the console with its filters; raises ValidationError for a bad search."""
+    organisation_ids = queue_organisation_ids(user, filters)
+    scoped = queue_scope(user, filters, organisation_ids)
+    listed = queue_filter(scoped, queue, user, status=filters.status, now=now)
+    statuses = queue_statuses(queue, filters.status)
+    pairs = [(o, s) for o in organisation_ids for s in statuses]
+    partitions = tuple(Q(organisation_id=o, status=s) for o, s in pairs)
+    if len(pairs) > MAX_PARTITIONS or filters.query or queue in SELECTIVE_QUEUES:
+        # A search starts from its matches; the selective queues from their own indexes
+        # (assignee, triage, emergency, SLA due), then sort the few rows found.
+        partitions = ()
+    return QueueListing(conversations=listed, partitions=partitions)
+
+
+@dataclass(frozen=True)
+class QueueCursor:
+    """Where a queue page ends: the sort key (priority, last message, id) of its last row.
+
+    The next page is everything strictly after it in that order, found through the
+    index (no OFFSET, so page 1,000 costs what page 2 does, and rows arriving meanwhile
+    neither repeat nor go missing)."""
+
+    priority: int
+    last_message_at: Any
+    id: int
+
+    def encode(self) -> str:
+        micros = round(self.last_message_at.timestamp() * 1_000_000)
+        return f"{self.priority}.{micros}.{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str) -> QueueCursor:
+        """Raises ValueError for anything that is not a cursor this module wrote."""
+        import datetime as dt
+
+        parts = str(raw).split(".")
+        if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
+            raise ValueError("not a queue cursor")
+        priority, micros, pk = (int(p) for p in parts)
+        if priority > 32767 or micros > 253402300799 * 1_000_000:
+            raise ValueError("not a queue cursor")
+        when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=micros)
+        return cls(priority=priority, last_message_at=when, id=pk)
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> QueueCursor:
+        return cls(priority=conversation.priority,
+                   last_message_at=conversation.last_message_at, id=conversation.pk)
+
+
+QUEUE_ORDER = ("-priority", "-last_message_at", "-id")
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    conversations: list[Conversation]
+    # The cursor of the next page, or "" when this is the last one.
+    next_cursor: str
+    is_first: bool
+
+
+def _after(rows: QuerySet[Conversation], after: QueueCursor) -> QuerySet[Conversation]:
+    from django.db import connection
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    table = Conversation._meta.db_table
+    # A row-value comparison: both databases walk the index from the cursor on, where
+    # three OR-ed conditions would not.
+    return rows.filter(RawSQL(  # noqa: S611 - constant SQL, values as parameters
+        f'("{table}"."priority", "{table}"."last_message_at", "{table}"."id") '
+        "< (%s, %s, %s)",
+        [after.priority, connection.ops.adapt_datetimefield_value(after.last_message_at),
+         after.id], output_field=BooleanField()))
+
+
+def _first_keys(slices: list[QuerySet[Conversation]], limit: int) -> list[tuple[int, Any, int]]:
+    """The sort keys of the first ``limit`` rows of every slice, in one round trip: each
+    slice is its own ordered, limited subquery (its own index range), joined by UNION ALL.
+    """
+    from django.db import connection
+
+    parts: list[str] = []
+    params: list[Any] = []
+    for part in slices:
+        sql, part_params = part.order_by(*QUEUE_ORDER).values_list(
+            "priority", "last_message_at", "id")[:limit].query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS part{len(parts)}")  # noqa: S608 - Django's SQL
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        found: list[tuple[int, Any, int]] = cursor.fetchall()
+    if connection.vendor == "sqlite":  # SQLite hands back text: make it an aware datetime
+        convert = connection.ops.convert_datetimefield_value  # type: ignore[attr-defined]
+        return [(p, convert(when, None, connection), pk) for p, when, pk in found]
+    return found
+
+
+def queue_page(listing: QueueListing, *, after: QueueCursor | None = None,
+               size: int = 25) -> QueuePage:
+    """One page of a queue: most urgent first, then newest activity, by keyset."""
+    import heapq
+
+    slices = [listing.conversations.filter(p) for p in listing.partitions] or [
+        listing.conversations]
+    keys = _first_keys([s if after is None else _after(s, after) for s in slices], size + 1)
+    chosen = heapq.nlargest(size + 1, keys)
+    more = len(chosen) > size
+    chosen = chosen[:size]
+    by_id = Conversation.objects.select_related(
+        "organisation", "team", "assignee", "contact").in_bulk([pk for _p, _t, pk in chosen])
+    found = [by_id[pk] for _p, _t, pk in chosen if pk in by_id]
+    return QueuePage(conversations=found,
+                     next_cursor=QueueCursor.of(found[-1]).encode() if more and found else "",
+                     is_first=after is None)
+
+
+LIVE_CAP = 99
+
+
+def queue_new_since(conversations: QuerySet[Conversation], since: Any) -> int:
+    """How many conversations of a queue had activity after ``since`` (up to LIVE_CAP + 1):
+    one range scan of the last-message index, for the queue's live "N new" notice."""
+    return conversations.filter(last_message_at__gt=since)[:LIVE_CAP + 1].count()
+
+
+def messages_after(conversation: Conversation, message_id: int) -> list[Message]:
+    """Messages of ``conversation`` newer than ``message_id`` (for the live page)."""
+    return list(conversation_messages(conversation).filter(pk__gt=message_id).order_by("pk"))

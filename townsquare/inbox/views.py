@@ -8,11 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,23 +20,19 @@ from townsquare.inbox.forms import (
     CaseForm,
     LinkForm,
     NoteForm,
-    QueueFilterForm,
     ReplyForm,
     StatusForm,
     TransferForm,
 )
-from townsquare.inbox.models import OPEN_STATUSES, Conversation, Message
+from townsquare.inbox.models import OPEN_STATUSES, Conversation
 from townsquare.inbox.rules import can_work_in
 from townsquare.inbox.selectors import (
-    QUEUES,
     canned_replies_for,
     contact_conversations_for,
     conversation_by_tracking_for_user,
     conversation_get_for_user,
     conversation_messages,
     conversations_visible_to,
-    queue_counts,
-    queue_filter,
     someone_else_replying,
     staff_who_can_work_on,
     transfer_destinations,
@@ -77,60 +71,6 @@ def workable_organisations(user: Any) -> QuerySet[Organisation]:
     return visible.filter(pk__in=[o.pk for o in visible if can_work_in(user, o)])
 
 
-def _filtered(request: StaffRequest, queue: str) -> tuple[QueueFilterForm, QuerySet[Conversation],
-                                                          QuerySet[Conversation]]:
-    visible = conversations_visible_to(request.user)
-    if request.user.current_organisation_id:
-        current = request.user.current_organisation
-        if current is not None:
-            visible = visible.filter(organisation__path__startswith=current.path)
-    form = QueueFilterForm(request.GET or None,
-                           organisations=organisations_visible_to(request.user))
-    scoped = visible
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["organisation"] is not None:
-            scoped = scoped.filter(organisation__path__startswith=data["organisation"].path)
-        if data["channel"]:
-            scoped = scoped.filter(channel=data["channel"])
-        query = data["q"]
-        if query:
-            number = tracking_number_parse(query)
-            if number:
-                scoped = scoped.filter(tracking_number=number)
-            else:
-                words = Message.objects.filter(conversation=OuterRef("pk"),
-                                               text__icontains=query)
-                scoped = scoped.filter(Exists(words))
-    listed = queue_filter(scoped, queue, request.user)
-    if form.is_valid() and form.cleaned_data["status"]:
-        listed = scoped.filter(status=form.cleaned_data["status"])
-    return form, scoped, listed
-
-
-@login_required
-@require_GET
-def queue(request: StaffRequest) -> HttpResponse:
-    name = request.GET.get("queue", "all")
-    if name not in QUEUES:
-        name = "all"
-    form, scoped, listed = _filtered(request, name)
-    listed = listed.select_related("organisation", "team", "assignee", "contact").order_by(
-        "-priority", "-last_message_at", "-id"
-    )
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = {k: str(v) for k, v in request.GET.items() if k not in ("page", "queue") and v}
-    return render(request, "inbox/queue.html", {
-        "form": form,
-        "page": page,
-        "queue": name,
-        "counts": queue_counts(request.user, scoped),
-        "filter_string": urlencode(params),
-        "query_string": urlencode({**params, "queue": name}),
-        "can_enter_cases": workable_organisations(request.user).exists(),
-    })
-
-
 def _timeline(conversation: Conversation) -> list[tuple[str, Any]]:
     entries = chain(
         (("message", m) for m in conversation_messages(conversation)),
@@ -152,6 +92,8 @@ def _detail(request: StaffRequest, conversation: Conversation, *, status: int = 
     for reply in canned:
         if str(reply.pk) == chosen:
             reply_initial["text"] = reply.text_for(conversation.language)
+    from townsquare.inbox.queue_views import POLL_SECONDS, conversation_live_query
+
     context = {
         "conversation": conversation,
         "timeline": _timeline(conversation),
@@ -173,6 +115,8 @@ def _detail(request: StaffRequest, conversation: Conversation, *, status: int = 
         "link_form": forms.get("link_form") or LinkForm(),
         "collision": forms.get("collision"),
         "open_statuses": OPEN_STATUSES,
+        "live_query": conversation_live_query(conversation, user),
+        "poll_seconds": POLL_SECONDS,
     }
     return render(request, "inbox/conversation.html", context, status=status)
 

@@ -12,6 +12,7 @@ from townsquare.core.services import audit_record
 from townsquare.core.text import normalise_name, validate_name
 from townsquare.inbox.models import WEB, Conversation, Direction, Message
 from townsquare.inbox.routing import central_office, route
+from townsquare.inbox.search import message_search_text
 from townsquare.inbox.services.conversations import (
     chosen_decision,
     contact_for_identity,
@@ -62,6 +63,7 @@ def contact_form_submit(
     )
     Message.objects.create(
         conversation=conversation, direction=Direction.INBOUND, text=text,
+        search_text=message_search_text(text),
         author_contact=contact, language=language,
     )
     audit_record(actor=None, action="conversation.contact_form",

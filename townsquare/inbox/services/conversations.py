@@ -61,7 +61,15 @@ def contact_for_identity(
             identity = ContactIdentity.objects.get(
                 channel=channel, remote_author_id=remote_author_id
             )
-    return Contact.objects.select_for_update().get(pk=identity.contact_id)
+    contact = Contact.objects.select_for_update().get(pk=identity.contact_id)
+    # While we waited for the lock an erasure (archive subject request) may have detached
+    # this identity from the person, or a merge moved it: look it up again.
+    if not ContactIdentity.objects.filter(pk=identity.pk, contact=contact,
+                                          remote_author_id=remote_author_id).exists():
+        return contact_for_identity(channel=channel, remote_author_id=remote_author_id,
+                                    handle=handle, display_name=display_name,
+                                    language=language)
+    return contact
 
 
 def _new_tracking_number() -> str:
@@ -103,6 +111,8 @@ def conversation_open(
         routed_by=decision.routed_by,
         routing_rule=decision.rule,
         routing_match=decision.matched[:200],
+        routing_confidence=decision.confidence,
+        routing_candidates=decision.candidates,
         language=language,
         thread_key=thread_key[:200],
         last_message_at=when or timezone.now(),

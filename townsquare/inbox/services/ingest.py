@@ -31,6 +31,7 @@ from townsquare.inbox.models import (
     Status,
 )
 from townsquare.inbox.routing import route
+from townsquare.inbox.search import message_search_text
 from townsquare.inbox.services.conversations import (
     MAX_MESSAGE_LENGTH,
     apply_flags,
@@ -39,8 +40,12 @@ from townsquare.inbox.services.conversations import (
     flags_of,
     language_of,
 )
+from townsquare.inbox.services.learning import learned_topic
 from townsquare.inbox.services.satisfaction import awaiting_rating, rating_parse, rating_record
 from townsquare.inbox.services.sla import sla_refresh
+from townsquare.ingest.models import ItemEnrichment
+from townsquare.nlp.enrichment import enrich
+from townsquare.organisations.models import Organisation
 
 # Public posts found by search or read from feeds are listening's, not the inbox's.
 CITIZEN_KINDS = {ItemKind.MENTION, ItemKind.COMMENT, ItemKind.REPLY, ItemKind.DIRECT_MESSAGE}
@@ -80,6 +85,21 @@ def _thread_target(item: InboundItem, contact: Contact) -> tuple[Conversation | 
     return candidates.filter(status__in=OPEN_STATUSES).order_by("-last_message_at").first(), None
 
 
+def reading_of(item: InboundItem, text: str, organisation: Organisation) -> dict[str, str]:
+    """Sentiment and topic of a new message: the ingest pipeline's enrichment when it
+    read the item, else the language models now; the learned topic classifier replaces
+    the keyword topic when it is confident enough."""
+    enrichment = ItemEnrichment.objects.filter(item=item).only("sentiment", "topic").first()
+    if enrichment is not None:
+        sentiment, topic = enrichment.sentiment, enrichment.topic
+    else:
+        found = enrich(text)
+        sentiment = found.sentiment.label if found.sentiment else ""
+        topic = found.topic or ""
+    return {"sentiment": sentiment,
+            "topic": learned_topic(organisation=organisation, text=text, keyword_topic=topic)}
+
+
 def message_ingest(*, inbound_item: InboundItem) -> Message | None:
     """The message for ``inbound_item`` (created once), or None when it is not a citizen's."""
     if not _is_citizen_message(inbound_item):
@@ -108,6 +128,7 @@ def _ingest(item: InboundItem) -> Message:
     )
     when = item.remote_created_at or item.first_seen_at or timezone.now()
     flags = flags_of(text)
+    reading = reading_of(item, text, account.organisation)
     conversation, parent = _thread_target(item, contact)
     if conversation is None:
         decision = route(receiving=account.organisation, channel=item.network, text=text,
@@ -133,9 +154,11 @@ def _ingest(item: InboundItem) -> Message:
                 with transaction.atomic():
                     message = Message.objects.create(
                         conversation=conversation, direction=Direction.INBOUND, text=text,
+                        search_text=message_search_text(text),
                         source_item=item, remote_id=item.remote_id, remote_url=item.url,
                         is_private=item.kind == ItemKind.DIRECT_MESSAGE,
                         author_contact=contact, in_reply_to=parent, language=language,
+                        **reading,
                     )
                     rating_record(conversation=conversation, score=rating[0],
                                   comment=rating[1], message=message)
@@ -155,6 +178,7 @@ def _ingest(item: InboundItem) -> Message:
         conversation=conversation,
         direction=Direction.INBOUND,
         text=text,
+        search_text=message_search_text(text),
         source_item=item,
         remote_id=item.remote_id,
         remote_url=item.url,
@@ -162,6 +186,7 @@ def _ingest(item: InboundItem) -> Message:
         author_contact=contact,
         in_reply_to=parent,
         language=language,
+        **reading,
     )
 
 

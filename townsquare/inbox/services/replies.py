@@ -54,6 +54,8 @@ from townsquare.inbox.models import (
     Status,
 )
 from townsquare.inbox.rules import check_can_work_in
+from townsquare.inbox.search import message_search_text
+from townsquare.inbox.services.archiving import answer_archive_after_commit
 from townsquare.inbox.services.sla import sla_first_response, sla_refresh
 from townsquare.inbox.services.work import clean_text
 from townsquare.organisations.models import User
@@ -124,6 +126,7 @@ def conversation_reply(
         conversation=conversation,
         direction=Direction.OUTBOUND,
         text=text,
+        search_text=message_search_text(text),
         author_user=actor,
         in_reply_to=target,
         is_private=bool(target and (target.is_private or private)),
@@ -145,6 +148,8 @@ def conversation_reply(
                  target=conversation, details={"message": message.pk, "private": private})
     if target is not None:
         transaction.on_commit(lambda: _enqueue(message.pk))
+    else:
+        answer_archive_after_commit(message.pk)  # recorded, not sent: a record now
     return message
 
 
@@ -222,6 +227,7 @@ def message_send(*, message_id: int, now: dt.datetime | None = None) -> str:
         remote_url=published.url[:500], sent_at=published.published_at or now,
         failure_reason="", next_attempt_at=None,
     )
+    answer_archive_after_commit(message.pk)
     return SendState.SENT
 
 

@@ -28,7 +28,9 @@ from townsquare.inbox.models import (
     Transfer,
 )
 from townsquare.inbox.rules import can_work_in, check_can_work_in
+from townsquare.inbox.search import message_search_text
 from townsquare.inbox.selectors import staff_who_can_see, team_members
+from townsquare.inbox.services.archiving import note_archive_after_commit
 from townsquare.inbox.services.conversations import (
     MAX_MESSAGE_LENGTH,
     chosen_decision,
@@ -217,6 +219,7 @@ def note_add(*, actor: User, conversation: Conversation, text: str) -> InternalN
             same_name |= Q(username__iexact=name)
         mentioned = list(staff_who_can_see(conversation.organisation).filter(same_name))
     note.mentions.set(mentioned)
+    note_archive_after_commit(note.pk)
     audit_record(actor=actor, action="conversation.note", organisation=conversation.organisation,
                  target=conversation, details={"note": note.pk,
                                                "mentions": [u.pk for u in mentioned]})
@@ -302,6 +305,7 @@ def case_create(
     )
     Message.objects.create(
         conversation=conversation, direction=Direction.INBOUND, text=text,
+        search_text=message_search_text(text),
         author_contact=contact, language=language,
     )
     audit_record(actor=actor, action="conversation.case_create", organisation=organisation,
