@@ -372,6 +372,16 @@ ENGAGEMENT_SMALL_CELL_K = env_int("ENGAGEMENT_SMALL_CELL_K", default=10, minimum
 # Answers and votes accepted per hour from one network address, and from one person.
 ENGAGEMENT_RATE_PER_ADDRESS = env_int("ENGAGEMENT_RATE_PER_ADDRESS", default=120, minimum=1)
 ENGAGEMENT_RATE_PER_PERSON = env_int("ENGAGEMENT_RATE_PER_PERSON", default=60, minimum=1)
+# The licence the open-data JSON of published survey results is released under.
+ENGAGEMENT_OPEN_DATA_LICENCE = env_str("ENGAGEMENT_OPEN_DATA_LICENCE", "CC-BY-4.0")
+ENGAGEMENT_OPEN_DATA_LICENCE_URL = env_str("ENGAGEMENT_OPEN_DATA_LICENCE_URL",
+                                           "https://creativecommons.org/licenses/by/4.0/")
+# Formal consultation responses: the largest attachment (PDF or image) accepted.
+CONSULTATION_ATTACHMENT_MAX_BYTES = env_int("CONSULTATION_ATTACHMENT_MAX_BYTES",
+                                            default=10 * 1024 * 1024, minimum=1024)
+# Largest file a citizen may attach to a survey's file question (each question may set less).
+ENGAGEMENT_UPLOAD_MAX_BYTES = env_int("ENGAGEMENT_UPLOAD_MAX_BYTES",
+                                      default=10 * 1024 * 1024, minimum=1024)
 
 # --- Sandbox network (a local Mastodon-compatible network for the demo and tests) ---
 SANDBOX_MESSAGES_PER_MINUTE = env_int(
@@ -467,6 +477,16 @@ ARCHIVE_MEDIA_ROOT = Path(env_str("ARCHIVE_MEDIA_ROOT", str(DATA_DIR / "archive"
 ARCHIVE_CHECKPOINT_EVERY = env_int("ARCHIVE_CHECKPOINT_EVERY", default=1000, minimum=1)
 # Inbound items edited or deleted on the network this recently are re-read into the archive.
 ARCHIVE_RECAPTURE_DAYS = env_int("ARCHIVE_RECAPTURE_DAYS", default=30, minimum=1)
+# Data-subject requests (access, erasure): days allowed to answer, and where exports go.
+ARCHIVE_SUBJECT_REQUEST_DAYS = env_int("ARCHIVE_SUBJECT_REQUEST_DAYS", default=30, minimum=1)
+ARCHIVE_SUBJECT_EXPORT_ROOT = Path(env_str(
+    "ARCHIVE_SUBJECT_EXPORT_ROOT", str(DATA_DIR / "archive" / "subject-exports")))
+# Records requests: the statutory deadline in working days (Monday to Friday) after receipt,
+# and how many calendar days before it the assigned officer is warned.
+ARCHIVE_REQUEST_DEADLINE_DAYS = env_int("ARCHIVE_REQUEST_DEADLINE_DAYS", default=20, minimum=1)
+ARCHIVE_REQUEST_WARN_DAYS = env_int("ARCHIVE_REQUEST_WARN_DAYS", default=3, minimum=1)
+# Export packages (zip files) for records requests; partial files are built beside them.
+ARCHIVE_EXPORT_ROOT = Path(env_str("ARCHIVE_EXPORT_ROOT", str(DATA_DIR / "archive" / "exports")))
 
 # --- Ingest pipeline (townsquare.ingest) -------------------------------------------
 INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", default=500, minimum=1)
@@ -476,6 +496,39 @@ INGEST_MAX_TEXT_CHARS = env_int("INGEST_MAX_TEXT_CHARS", default=40_000, minimum
 INGEST_LEASE_SECONDS = env_int("INGEST_LEASE_SECONDS", default=300, minimum=5)
 # Enrichment processes of the embedded pipeline (0: enrich in the writing process).
 INGEST_ENRICH_WORKERS = env_int("INGEST_ENRICH_WORKERS", default=0, minimum=0)
+# News feeds read by listening may point at loopback (tests, local demos); never private
+# networks. Off by default: a feed address is typed by staff.
+LISTENING_FEEDS_ALLOW_LOOPBACK = env_bool("LISTENING_FEEDS_ALLOW_LOOPBACK", default=False)
+
+# --- Language models (townsquare.nlp) -----------------------------------------------
+# NLP_SENTIMENT_BACKEND (linear | onnx) and NLP_ONNX_MODEL_DIR are read by townsquare.nlp
+# itself, because ingest enrichment workers run without Django; checked here (files,
+# labels, optional packages; the model is loaded on first use) so a wrong value stops
+# start-up with a clear message instead of failing on the first message.
+from townsquare.nlp.backends import BackendError, check_configuration  # noqa: E402
+
+try:
+    NLP_SENTIMENT_BACKEND = check_configuration()
+except BackendError as _nlp_error:
+    raise ConfigurationError(str(_nlp_error)) from _nlp_error
+
+
+# --- Inbox (townsquare.inbox) -----------------------------------------------------
+def _router_threshold() -> float:
+    raw = os.environ.get("INBOX_ROUTER_THRESHOLD", "").strip() or "0.6"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"INBOX_ROUTER_THRESHOLD={raw!r} must be a number") from None
+    if not 0.0 < value <= 1.0:  # also refuses nan
+        raise ConfigurationError(
+            f"INBOX_ROUTER_THRESHOLD={raw!r} must be above 0 and at most 1")
+    return value
+
+
+# The learned router sends a message on when its top confidence reaches this (and the
+# learned topic classifier overrides the keyword topic from this confidence on).
+INBOX_ROUTER_THRESHOLD = _router_threshold()
 
 # --- Logging ----------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()
