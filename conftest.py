@@ -131,3 +131,13 @@ def client_for(client):
         return c
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A test that activates a language (or a request that does) must not leave it
+    active for the next test in the same worker process."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

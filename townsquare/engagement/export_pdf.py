@@ -17,6 +17,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from townsquare.core.pdf import html_to_pdf
 from townsquare.engagement.analysis import (
     CATEGORICAL,
     SEGMENTS,
@@ -80,8 +81,6 @@ def _breakdowns(survey: Survey, result: QuestionResult, names: dict[str, str],
 
 def survey_pdf(survey: Survey, language: str) -> bytes:
     """The report as PDF bytes; ``language`` is one of ``LANGUAGES``."""
-    from weasyprint import HTML
-
     if language not in LANGUAGES:
         raise ValueError(f"unknown report language {language!r}")
     k = small_cell_threshold()
@@ -103,7 +102,7 @@ def survey_pdf(survey: Survey, language: str) -> bytes:
             "language": language, "rtl": translation.get_language_bidi(),
             "generated": timezone.now(),
         })
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 def _segment_names() -> dict[str, str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 ACCEPTED_LABEL = "JPEG, PNG, GIF, WebP, MP4, WebM"
 
@@ -226,6 +226,9 @@ def _encode_animation(image: Image.Image, fmt: str, max_pixels: int) -> bytes:
 
 
 def clean_image(content: bytes, *, max_pixels: int) -> CleanedFile:
+    # A library that sets this process-wide flag (WeasyPrint does on import) would make a
+    # truncated image decode as a whole one; a damaged file must be refused here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     image = _open_checked(content, max_pixels)
     fmt = str(image.format)
     try:

@@ -17,6 +17,8 @@ import unicodedata
 import uuid
 from typing import IO, Any
 
+from townsquare.core.pdf import html_to_pdf
+
 # Characters that change the direction of the text around them (Unicode bidi controls).
 BIDI_CONTROLS = frozenset(
     "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -163,7 +165,6 @@ def thread_pdf(*, lines: list[dict[str, Any]], title: str, language: str) -> byt
     """A readable PDF of one thread: the post, then its replies in time order."""
     from django.template.loader import render_to_string
     from django.utils import translation
-    from weasyprint import HTML
 
     posts = []
     for line in lines:
@@ -185,7 +186,7 @@ def thread_pdf(*, lines: list[dict[str, Any]], title: str, language: str) -> byt
             "title": visible_name(title), "posts": posts,
             "language": language, "rtl": translation.get_language_bidi(),
         })
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 def jsonl_bytes(line: dict[str, Any]) -> bytes:
