@@ -163,7 +163,7 @@ def fts5_expression(parsed: ParsedQuery) -> str:
     return expression
 
 
-def _tsquery_sql(parsed: ParsedQuery) -> tuple[str, list[str]]:
+def tsquery_sql(parsed: ParsedQuery) -> tuple[str, list[str]]:
     params: list[str] = []
     parts = []
     for clause in parsed.clauses:
@@ -184,7 +184,7 @@ def match_versions(versions: QuerySet[Any], parsed: ParsedQuery) -> QuerySet[Any
             [fts5_expression(parsed)],
         ))
     if connection.vendor == "postgresql":
-        sql, params = _tsquery_sql(parsed)
+        sql, params = tsquery_sql(parsed)
         # The same expression as the GIN index, so PostgreSQL uses it.
         return versions.filter(RawSQL(  # noqa: S611 - user text only in params
             f"to_tsvector('simple', archive_recordversion.search_text) @@ ({sql})",

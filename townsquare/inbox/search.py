@@ -19,10 +19,10 @@ from django.db.models.expressions import RawSQL
 
 from townsquare.archive.search import (
     ParsedQuery,
-    _tsquery_sql,  # the archive's tsquery builder: one parser, one query language
     fts5_expression,
     parse_query,
     text_for_search,
+    tsquery_sql,  # the archive's tsquery builder: one parser, one query language
 )
 
 FTS_TABLE = "inbox_message_fts"
@@ -99,7 +99,7 @@ def conversations_matching(conversations: QuerySet[Any], parsed: ParsedQuery) ->
             [fts5_expression(parsed), SEARCH_CANDIDATES],
         ))
     if connection.vendor == "postgresql":
-        sql, params = _tsquery_sql(parsed)
+        sql, params = tsquery_sql(parsed)
         # The same expression as the GIN index, so PostgreSQL uses it.
         return conversations.filter(pk__in=RawSQL(  # noqa: S611 - user text only in params
             "SELECT m.conversation_id FROM inbox_message m WHERE "  # noqa: S608

@@ -9,6 +9,7 @@ from townsquare.archive.services.records import (
     record_mark_deleted,
     record_redact,
     record_restrict,
+    record_restrict_by_system,
     versions_in_order,
 )
 from townsquare.archive.services.verify import Problem, VerificationReport, archive_verify
@@ -26,5 +27,6 @@ __all__ = [
     "record_mark_deleted",
     "record_redact",
     "record_restrict",
+    "record_restrict_by_system",
     "versions_in_order",
 ]

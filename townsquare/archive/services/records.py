@@ -403,6 +403,19 @@ def record_redact(
     return redacted
 
 
+def record_restrict_by_system(*, record: Record, reason: str) -> RecordEvent | None:
+    """Restrict a record on the system's own account, once (e.g. internal notes, which
+    are restricted as they are captured). Call it in the capture's transaction so the
+    content is never readable unrestricted; None when the record is restricted already."""
+    reason = _clean_text(reason, field="reason", max_length=2000, required=True)
+    with transaction.atomic():
+        head = chain_lock()
+        if RecordEvent.objects.filter(record=record, kind=EventKind.RESTRICTED).exists():
+            return None
+        return _event(head=head, record=record, kind=EventKind.RESTRICTED,
+                      occurred_at=timezone.now(), reason=reason)
+
+
 def record_restrict(*, actor: User, record: Record, reason: str) -> RecordEvent:
     """Restrict access to a record (e.g. after an erasure request), with the legal basis."""
     check_can_manage_archive(actor, record.organisation)

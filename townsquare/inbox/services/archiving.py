@@ -12,11 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from townsquare.archive.models import EventKind, RecordEvent, RecordType
-from townsquare.archive.services import record_capture
-from townsquare.archive.services.chain import chain_append, chain_lock
+from townsquare.archive.models import RecordType
+from townsquare.archive.services import record_capture, record_restrict_by_system
 from townsquare.inbox.models import Direction, InternalNote, Message, SendState
 
 ANSWER_SOURCE = "inbox.answer"
@@ -77,15 +75,7 @@ def note_archive(*, note_id: int) -> str:
             network_time=note.created_at, network=conversation.channel,
             author=note.author.get_username() if note.author else "",
         )
-        record = result.record
-        if not RecordEvent.objects.filter(record=record, kind=EventKind.RESTRICTED).exists():
-            head = chain_lock()
-            now = timezone.now()
-            event = RecordEvent.objects.create(
-                record=record, kind=EventKind.RESTRICTED, actor=None, actor_label="system",
-                reason=NOTE_RESTRICTION, occurred_at=now, recorded_at=now,
-            )
-            chain_append(event=event, head=head, media=[])
+        record_restrict_by_system(record=result.record, reason=NOTE_RESTRICTION)
     return "captured" if result.version is not None else "unchanged"
 
 
