@@ -48,5 +48,20 @@ def browser_context(chromium):
 @pytest.fixture
 def page(browser_context):
     page = browser_context.new_page()
-    page.set_default_timeout(15_000)
+    # Generous: the first request of a live server compiles templates and loads
+    # translations, which takes seconds on a busy 2-core machine.
+    page.set_default_timeout(45_000)
     return page
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(transactional_db):
+    """The cache lives in a table that flushing between tests leaves alone. allauth
+    keeps each one-time code it accepted there for 30 seconds, and on SQLite a user
+    made by the next test gets the same id again, so a second sign-in within the same
+    30 seconds would be refused as a replayed code."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -31,7 +31,7 @@ def phone_page():
                                       extra_http_headers={"Accept-Language": "ar"},
                                       bypass_csp=True)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(45_000)  # a busy 2-core machine is slow to serve first pages
         yield page
         browser.close()
 
