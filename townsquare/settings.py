@@ -382,11 +382,31 @@ CONSULTATION_ATTACHMENT_MAX_BYTES = env_int("CONSULTATION_ATTACHMENT_MAX_BYTES",
 # Largest file a citizen may attach to a survey's file question (each question may set less).
 ENGAGEMENT_UPLOAD_MAX_BYTES = env_int("ENGAGEMENT_UPLOAD_MAX_BYTES",
                                       default=10 * 1024 * 1024, minimum=1024)
+# SMS codes for verified respondents: the country calling code put in front of numbers
+# typed without + or 00 (empty: such numbers are refused), the national trunk prefix they
+# lose ("0" in most countries, "1" in North America), and codes texted per hour to one
+# number and from one network address (each text costs money and reaches a person).
+ENGAGEMENT_SMS_COUNTRY_CODE = env_str("ENGAGEMENT_SMS_COUNTRY_CODE", "").lstrip("+")
+if ENGAGEMENT_SMS_COUNTRY_CODE and not (ENGAGEMENT_SMS_COUNTRY_CODE.isdecimal()
+                                        and ENGAGEMENT_SMS_COUNTRY_CODE.isascii()
+                                        and len(ENGAGEMENT_SMS_COUNTRY_CODE) <= 3
+                                        and not ENGAGEMENT_SMS_COUNTRY_CODE.startswith("0")):
+    raise ConfigurationError("ENGAGEMENT_SMS_COUNTRY_CODE must be 1 to 3 digits, such as 971")
+ENGAGEMENT_SMS_TRUNK_PREFIX = env_str("ENGAGEMENT_SMS_TRUNK_PREFIX", "0")
+if len(ENGAGEMENT_SMS_TRUNK_PREFIX) > 2 or not (ENGAGEMENT_SMS_TRUNK_PREFIX.isascii() and (
+        ENGAGEMENT_SMS_TRUNK_PREFIX.isdecimal() or not ENGAGEMENT_SMS_TRUNK_PREFIX)):
+    raise ConfigurationError("ENGAGEMENT_SMS_TRUNK_PREFIX must be empty or 1 to 2 digits")
+ENGAGEMENT_SMS_CODES_PER_NUMBER = env_int("ENGAGEMENT_SMS_CODES_PER_NUMBER", default=5, minimum=1)
+ENGAGEMENT_SMS_CODES_PER_ADDRESS = env_int("ENGAGEMENT_SMS_CODES_PER_ADDRESS", default=30,
+                                           minimum=1)
 
 # --- Sandbox network (a local Mastodon-compatible network for the demo and tests) ---
 SANDBOX_MESSAGES_PER_MINUTE = env_int(
     "SANDBOX_MESSAGES_PER_MINUTE", default=0 if PRODUCTION else 6, minimum=0
 )
+# A sandbox streaming connection closes after this long (clients reconnect); longer than
+# LISTENING_STREAM_SECONDS, so listening's reader is the one that hangs up.
+SANDBOX_STREAM_SECONDS = env_int("SANDBOX_STREAM_SECONDS", default=60, minimum=1)
 NINJA_PAGINATION_MAX_LIMIT = 200
 
 # --- Channels ---------------------------------------------------------------------
@@ -499,6 +519,9 @@ INGEST_ENRICH_WORKERS = env_int("INGEST_ENRICH_WORKERS", default=0, minimum=0)
 # News feeds read by listening may point at loopback (tests, local demos); never private
 # networks. Off by default: a feed address is typed by staff.
 LISTENING_FEEDS_ALLOW_LOOPBACK = env_bool("LISTENING_FEEDS_ALLOW_LOOPBACK", default=False)
+# Live streams: how long one run reads an account's stream, and how many posts at most.
+LISTENING_STREAM_SECONDS = env_int("LISTENING_STREAM_SECONDS", default=45, minimum=1)
+LISTENING_STREAM_MAX_ITEMS = env_int("LISTENING_STREAM_MAX_ITEMS", default=500, minimum=1)
 
 # --- Language models (townsquare.nlp) -----------------------------------------------
 # NLP_SENTIMENT_BACKEND (linear | onnx) and NLP_ONNX_MODEL_DIR are read by townsquare.nlp

@@ -2,14 +2,16 @@
 
 - Browser tokens (the resume cookie of a survey, the voter cookie of a poll) are random
   secrets; the database keeps only a keyed hash, so a leaked table cannot be replayed.
-- Verified respondents prove an email address with a one-time code; the response keeps a
-  keyed hash of the address, which is what the one-response-per-person constraint is on.
+- Verified respondents prove an email address (or a mobile number, see engagement.sms)
+  with a one-time code; the response keeps a keyed hash of the address or number, which
+  is what the one-response-per-person constraint is on.
 - Rate limits per address and per person use the shared cache, so every web process of
   the installation counts together.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import secrets
@@ -24,6 +26,13 @@ from django.utils.translation import gettext as _
 
 CODE_LIFETIME = 15 * 60
 CODE_ATTEMPTS = 5
+
+
+class CodeResult(enum.Enum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    TOO_MANY = "too_many"  # CODE_ATTEMPTS wrong tries already: the code is gone
+    NONE = "none"  # expired, already used, or never asked for
 
 
 def keyed_hash(purpose: str, value: str) -> str:
@@ -44,16 +53,55 @@ def normalise_email(email: str) -> str:
     return email.lower()
 
 
-def _code_key(survey_id: int, email: str) -> str:
-    return f"engagement:code:{survey_id}:{keyed_hash('email', email)}"
+def code_issue(*, scope: str, identity: str) -> str:
+    """A new six-digit code for ``identity`` (a normalised address or number) in ``scope``.
+
+    Only a keyed hash of the code is kept, for CODE_LIFETIME; asking again replaces the
+    code and its count of wrong tries.
+    """
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    key = _code_key(scope, identity)
+    cache.set(key, keyed_hash("code", code), CODE_LIFETIME)
+    cache.delete(f"{key}:tries")
+    return code
+
+
+def code_check(*, scope: str, identity: str, code: str) -> CodeResult:
+    """Check ``code``; a right one is used up, so a replay of it finds nothing.
+
+    Each try is counted before its comparison, so no guess is compared uncounted; with
+    Redis (an atomic increment) parallel guesses get CODE_ATTEMPTS comparisons in all.
+    """
+    key = _code_key(scope, identity)
+    stored = cache.get(key)
+    if not isinstance(stored, str):
+        return CodeResult.NONE
+    cache.add(f"{key}:tries", 0, CODE_LIFETIME)
+    try:
+        tries = cache.incr(f"{key}:tries")
+    except ValueError:  # the counter expired with the code a moment ago
+        return CodeResult.NONE
+    if tries > CODE_ATTEMPTS:
+        cache.delete_many([key, f"{key}:tries"])
+        return CodeResult.TOO_MANY
+    if not hmac.compare_digest(stored, keyed_hash("code", code.strip())):
+        return CodeResult.WRONG
+    cache.delete_many([key, f"{key}:tries"])
+    return CodeResult.RIGHT
+
+
+def _code_key(scope: str, identity: str) -> str:
+    return f"engagement:code:{scope}:{keyed_hash('code-for', identity)}"
+
+
+def _email_scope(survey_id: int) -> str:
+    return f"email:{survey_id}"
 
 
 def email_code_send(*, survey_id: int, survey_title: str, email: str) -> None:
     """Email a six-digit code that proves the respondent holds ``email``."""
     email = normalise_email(email)
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    cache.set(_code_key(survey_id, email), {"code": keyed_hash("code", code), "tries": 0},
-              CODE_LIFETIME)
+    code = code_issue(scope=_email_scope(survey_id), identity=email)
     subject = _("Your code for the survey “%(title)s”") % {"title": survey_title}
     body = _("Your code is %(code)s. It works for 15 minutes. If you did not ask for it, "
              "ignore this email.") % {"code": code}
@@ -63,18 +111,13 @@ def email_code_send(*, survey_id: int, survey_title: str, email: str) -> None:
 def email_code_check(*, survey_id: int, email: str, code: str) -> str:
     """The respondent key for ``email`` when ``code`` is right; ValidationError otherwise."""
     email = normalise_email(email)
-    key = _code_key(survey_id, email)
-    stored = cache.get(key)
-    if not stored:
+    result = code_check(scope=_email_scope(survey_id), identity=email, code=code)
+    if result == CodeResult.NONE:
         raise ValidationError(_("That code has expired. Ask for a new one."))
-    if stored["tries"] >= CODE_ATTEMPTS:
-        cache.delete(key)
+    if result == CodeResult.TOO_MANY:
         raise ValidationError(_("Too many wrong codes. Ask for a new one."))
-    if not hmac.compare_digest(stored["code"], keyed_hash("code", code.strip())):
-        stored["tries"] += 1
-        cache.set(key, stored, CODE_LIFETIME)
+    if result == CodeResult.WRONG:
         raise ValidationError(_("That code is not right. Check the email and try again."))
-    cache.delete(key)
     return keyed_hash(f"respondent:{survey_id}", email)
 
 

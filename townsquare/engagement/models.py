@@ -29,6 +29,8 @@ class Status(models.TextChoices):
 class RespondentMode(models.TextChoices):
     ANONYMOUS = "anonymous", _("Anonymous")
     VERIFIED = "verified", _("Verified by email code")
+    # A code texted to a mobile number through the organisation's SMS account (engagement.sms).
+    VERIFIED_SMS = "verified_sms", _("Verified by SMS code")
     # Anyone signed in to the installation (a citizen account or staff sign-in).
     ACCOUNT = "account", _("Signed-in account")
 
@@ -185,7 +187,8 @@ class Choice(TranslatedMixin, models.Model):
 
 class Response(TimeStampedModel):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
-    # Verified respondents: a keyed hash of their email address (never the address itself).
+    # Verified respondents: a keyed hash of their email address or mobile number, or of
+    # their account id (never the address, number or id itself).
     respondent_key = models.CharField(max_length=64, blank=True, default="")
     # The secret in the respondent's resume cookie (stored hashed).
     resume_hash = models.CharField(max_length=64, unique=True)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from townsquare.engagement import consultation_public_views as consultations
 from townsquare.engagement import public_views as views
+from townsquare.engagement import sms_views
 
 app_name = "engagement_public"
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("have-your-say/", views.surveys_index, name="index"),
     path("surveys/<slug:slug>/", views.survey_start, name="survey"),
     path("surveys/<slug:slug>/verify/", views.survey_verify, name="verify"),
+    path("surveys/<slug:slug>/verify-by-sms/", sms_views.survey_verify_sms, name="verify_sms"),
     path("surveys/<slug:slug>/resume/<str:token>/", views.survey_resume, name="resume"),
     path("surveys/<slug:slug>/page/<int:number>/", views.survey_page, name="page"),
     path("surveys/<slug:slug>/review/", views.survey_review, name="review"),

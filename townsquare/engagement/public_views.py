@@ -127,6 +127,8 @@ def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("engagement_public:page", slug, current.furthest_section + 1)
         if survey.respondent_mode == RespondentMode.VERIFIED:
             return redirect("engagement_public:verify", slug)
+        if survey.respondent_mode == RespondentMode.VERIFIED_SMS:
+            return redirect("engagement_public:verify_sms", slug)
         if survey.respondent_mode == RespondentMode.ACCOUNT:
             return _start_signed_in(request, survey)
         limited = _too_many(request)

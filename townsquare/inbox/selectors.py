@@ -63,14 +63,16 @@ def queue_filter(conversations: QuerySet[Conversation], queue: str, user: Any, *
         overdue = Q(sla_first_response_due__lte=now) | Q(sla_resolution_due__lte=now)
         if queue == "overdue":
             return conversations.filter(overdue)
-        # Warned and not yet due, as id subqueries on the due indexes: only conversations
-        # due in the future are read, not every open one of the agency.
+        # Warned and not yet due, as one id subquery (a UNION of two ranges of the due
+        # indexes): only conversations due in the future are read, not every open one of
+        # the agency. Two subqueries joined by OR made PostgreSQL walk the whole queue
+        # index instead, testing each row against both (a second at 1 M conversations).
         first = Conversation.objects.filter(
             sla_first_response_due__gt=now, sla_first_response_warn_at__lte=now)
         resolution = Conversation.objects.filter(
             sla_resolution_due__gt=now, sla_resolution_warn_at__lte=now)
-        return conversations.filter(Q(pk__in=first.values("pk"))
-                                    | Q(pk__in=resolution.values("pk"))).exclude(overdue)
+        warned = first.order_by().values("pk").union(resolution.order_by().values("pk"))
+        return conversations.filter(pk__in=warned).exclude(overdue)
     if queue == "new":
         return conversations.filter(status=Status.NEW, is_spam=False)
     if queue == "mine":
@@ -90,10 +92,13 @@ def queue_counts(user: Any, filters: Any) -> dict[str, int]:
     reads the same index ranges as the queue's pages (see queue_listing)."""
     now = timezone.now()
     counts = {}
+    # The organisations and the search are worked out once for every tab.
+    organisation_ids = queue_organisation_ids(user, filters)
+    scope = (organisation_ids, queue_scope(user, filters, organisation_ids))
     for queue in QUEUES:
         if queue == "closed":
             continue
-        listing = queue_listing(user, queue, filters, now=now)
+        listing = queue_listing(user, queue, filters, now=now, scope=scope)
         total = 0
         for rows in [listing.conversations.filter(p) for p in listing.partitions] or [
                 listing.conversations]:
@@ -380,11 +385,15 @@ def queue_statuses(queue: str, status: str = "") -> tuple[str, ...]:
     return tuple(OPEN_STATUSES)
 
 
-def queue_listing(user: Any, queue: str, filters: QueueFilters, *, now: Any = None
+def queue_listing(user: Any, queue: str, filters: QueueFilters, *, now: Any = None,
+                  scope: tuple[list[int], QuerySet[Conversation]] | None = None
                   ) -> QueueListing:
-    """One queue of the console with its filters; raises ValidationError for a bad search."""
-    organisation_ids = queue_organisation_ids(user, filters)
-    scoped = queue_scope(user, filters, organisation_ids)
+    """One queue of the console with its filters; raises ValidationError for a bad search.
+    ``scope``: the organisation ids and queue_scope() already worked out for ``filters``."""
+    if scope is None:
+        organisation_ids = queue_organisation_ids(user, filters)
+        scope = (organisation_ids, queue_scope(user, filters, organisation_ids))
+    organisation_ids, scoped = scope
     listed = queue_filter(scoped, queue, user, status=filters.status, now=now)
     statuses = queue_statuses(queue, filters.status)
     pairs = [(o, s) for o in organisation_ids for s in statuses]

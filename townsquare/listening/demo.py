@@ -62,11 +62,15 @@ def listening_demo_load() -> ListeningDemoSummary:
         if actor is None or SavedQuery.objects.filter(organisation=organisation,
                                                       name=name).exists():
             continue
+        # Searching the networks also follows their live streams: the sandbox's public
+        # stream then brings the residents' posts in as they are written.
         saved = saved_query_create(actor=actor, organisation=organisation, name=name,
-                                   query=query)
+                                   query=query, search_networks=True)
         if not AlertRule.objects.filter(query=saved).exists():
             # Above the simulator's usual hourly volume for one agency (about a dozen
-            # matches), below a `listening_spike` burst (40 by default).
-            alert_rule_save(actor=actor, saved_query=saved, min_count=25, threshold=3.0)
+            # matches), below a `listening_spike` burst (40 by default). The burst's
+            # words ("fares", "doubling") also emerge against the usual hours.
+            alert_rule_save(actor=actor, saved_query=saved, min_count=25, threshold=3.0,
+                            kinds=["spike", "emerging"])
         created += 1
     return ListeningDemoSummary(created)

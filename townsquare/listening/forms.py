@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from townsquare.channels.models import NETWORK_CHOICES
-from townsquare.listening.models import LANGUAGE_FILTER_CHOICES
+from townsquare.listening.models import LANGUAGE_FILTER_CHOICES, AlertKind
 from townsquare.organisations.models import Organisation
 
 
@@ -75,6 +75,16 @@ class AlertRuleForm(forms.Form):
                     "this secret. Leave blank to keep the current secret."),
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    kinds = forms.MultipleChoiceField(
+        label=_("Alert on"), choices=AlertKind.choices, initial=[AlertKind.SPIKE],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one of the kinds of alert.")},
+        help_text=_("Emerging terms: hashtags, words, accounts or links far above their "
+                    "usual count for this hour. Sustained rise: the weekly volume climbing "
+                    "steadily for two weeks or more. Negative sentiment shift: a clearly "
+                    "larger share of negative posts in the last 24 hours than in the week "
+                    "before."),
+    )
 
 
 class AlertNoteForm(forms.Form):

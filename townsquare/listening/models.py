@@ -53,6 +53,7 @@ class SavedQuery(TimeStampedModel):
 class MatchSource(models.TextChoices):
     INBOX = "inbox", _("Inbox")
     SEARCH = "search", _("Network search")
+    STREAM = "stream", _("Live stream")
 
 
 class Match(models.Model):
@@ -108,6 +109,17 @@ class ListeningCursor(models.Model):
         return f"listening cursor {self.name}"
 
 
+class AlertKind(models.TextChoices):
+    SPIKE = "spike", _("Spike in the last hour")
+    EMERGING = "emerging", _("Emerging terms")
+    RISE = "rise", _("Sustained rise")
+    SENTIMENT = "sentiment", _("Negative sentiment shift")
+
+
+def default_alert_kinds() -> list[str]:
+    return [AlertKind.SPIKE.value]
+
+
 class AlertRule(TimeStampedModel):
     """When to raise an alert on a query's volume, and whom to tell."""
 
@@ -122,6 +134,8 @@ class AlertRule(TimeStampedModel):
     email_to = models.TextField(_("email addresses"), blank=True, max_length=2000)
     webhook_url = models.URLField(_("webhook address"), blank=True, max_length=500)
     webhook_secret = models.CharField(_("webhook signing secret"), blank=True, max_length=200)
+    # Which detections raise alerts (AlertKind values); spikes only for older rules.
+    kinds = models.JSONField(_("alert on"), default=default_alert_kinds, blank=True)
 
     class Meta:
         ordering = ["query", "pk"]
@@ -136,12 +150,16 @@ class AlertRule(TimeStampedModel):
 
 
 class AlertEvent(models.Model):
-    """One spike of one rule: one row per rule and hour however often it is checked."""
+    """One spike or trend of one rule: one row per rule, kind and period however often it
+    is checked."""
 
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField()
     expected = models.FloatField()
+    kind = models.CharField(max_length=10, choices=AlertKind.choices, default=AlertKind.SPIKE)
+    # What a trend alert found (terms, weekly volumes, shares), for its text and webhook.
+    detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     webhook_state = models.CharField(max_length=10, blank=True)  # "", pending, sent, failed
     webhook_attempts = models.PositiveIntegerField(default=0)
@@ -162,7 +180,10 @@ class AlertEvent(models.Model):
     class Meta:
         ordering = ["-window_start", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["rule", "window_start"], name="listening_alert_once")
+            # window_start is the period: the clock hour (spikes, emerging terms) or
+            # the day (sustained rise, sentiment shift).
+            models.UniqueConstraint(fields=["rule", "kind", "window_start"],
+                                    name="listening_alert_once_per_kind")
         ]
 
     def __str__(self) -> str:
@@ -216,3 +237,41 @@ class Feed(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StreamStatus(models.TextChoices):
+    NEW = "new", _("Not connected yet")
+    OK = "ok", _("Working")
+    FAILING = "failing", _("Failing")
+
+
+class StreamState(models.Model):
+    """How listening reads one connected account's live stream (see services.streams):
+    one row per account, also the lease that keeps two workers off the same stream."""
+
+    account = models.OneToOneField(
+        "channels.Account", on_delete=models.CASCADE, related_name="listening_stream"
+    )
+    state = models.CharField(max_length=10, choices=StreamStatus.choices,
+                             default=StreamStatus.NEW)
+    # A code (see services.streams.STREAM_ERRORS) and the technical detail of the failure.
+    error_code = models.CharField(max_length=30, blank=True)
+    error_detail = models.CharField(max_length=300, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_connected_at = models.DateTimeField(null=True, blank=True)
+    last_item_at = models.DateTimeField(null=True, blank=True)
+    last_run_items = models.PositiveIntegerField(default=0)
+    last_run_skipped = models.PositiveIntegerField(default=0)  # lines it could not use
+    last_run_ended = models.CharField(max_length=20, blank=True)  # closed / dropped / timeout
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Held while a worker reads the stream; a crashed worker's lease simply runs out.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("live stream")
+        verbose_name_plural = _("live streams")
+
+    def __str__(self) -> str:
+        return f"live stream of account {self.account_id}"

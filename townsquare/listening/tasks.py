@@ -10,8 +10,18 @@ from townsquare.listening.services.alerts import alert_event_deliver, alert_webh
 from townsquare.listening.services.alerts import alert_rules_check as _check
 from townsquare.listening.services.feeds import feeds_poll_due
 from townsquare.listening.services.matching import inbox_catch_up, searching_queries_run
+from townsquare.listening.services.streams import streams_read_due
+from townsquare.listening.services.trends import trend_alerts_check
 
 WEBHOOK_RETRIES = 5
+
+
+@db_periodic_task(crontab(minute="*"))
+def read_live_streams() -> None:
+    """Every minute: a bounded window of each network stream that serves a query (no
+    task lock: each account's stream has its own lease, so a run that overruns the
+    minute keeps its streams and the next run reads only the free ones)."""
+    streams_read_due()
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -19,6 +29,14 @@ def match_inbox_items() -> None:
     """Every minute: new inbox items against active queries, then spike checks."""
     inbox_catch_up()
     _check()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("listening-trends")
+def check_trends() -> None:
+    """Every five minutes: emerging terms, sustained rises and sentiment shifts of the
+    rules that watch them (at most one alert per rule, kind and period)."""
+    trend_alerts_check()
 
 
 @db_periodic_task(crontab(minute="*/5"))

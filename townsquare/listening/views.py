@@ -20,7 +20,7 @@ from townsquare.core.http import StaffRequest
 from townsquare.inbox.rules import can_work_in
 from townsquare.listening import charts
 from townsquare.listening.forms import AlertNoteForm, AlertRuleForm, PeriodForm, SavedQueryForm
-from townsquare.listening.models import AlertRule, SavedQuery
+from townsquare.listening.models import AlertKind, AlertRule, SavedQuery
 from townsquare.listening.selectors import (
     alert_event_get,
     alert_events_of,
@@ -37,8 +37,11 @@ from townsquare.listening.services.queries import (
     saved_query_create,
     saved_query_update,
 )
+from townsquare.listening.services.streams import query_streams
 from townsquare.listening.share import query_shares, topic_shares
 from townsquare.listening.stats import PeriodStats, compare, period_stats
+from townsquare.listening.trend_report import trend_report
+from townsquare.listening.trends import SHIFT_MIN_POSTS
 from townsquare.organisations.models import Organisation
 from townsquare.organisations.selectors import organisations_visible_to
 
@@ -180,6 +183,8 @@ def query_detail(request: StaffRequest, query_id: int) -> HttpResponse:
         "rules": alert_rules_of(saved), "events": alert_events_of(saved),
         "can_manage": can_manage, "note_form": AlertNoteForm(),
         "can_hand_off": can_manage and can_work_in(request.user, saved.organisation),
+        "trends": trend_report(saved, now=timezone.now()), "min_shift_posts": SHIFT_MIN_POSTS,
+        "alert_kinds": AlertKind.choices, "stream_states": query_streams(saved),
     })
 
 
@@ -200,7 +205,7 @@ def _rule_page(request: StaffRequest, saved: SavedQuery, rule: AlertRule | None)
     if rule is not None:
         initial = {f: getattr(rule, f) for f in ("min_count", "threshold", "baseline_weeks",
                                                  "notify_console", "email_to", "webhook_url",
-                                                 "active")}
+                                                 "active", "kinds")}
     form = AlertRuleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from townsquare.sandbox import api, views
+from townsquare.sandbox import api, streaming, views
 
 app_name = "sandbox"
 
@@ -23,4 +23,8 @@ urlpatterns = [
     path("api/v2/media", api.media_upload, name="media_upload"),
     path("api/v1/media/<str:media_id>", api.media_detail, name="media"),
     path("api/v2/search", api.search, name="search"),
+    path("api/v1/streaming/public", streaming.public, name="streaming_public"),
+    path("api/v1/streaming/public/local", streaming.public, name="streaming_public_local"),
+    path("api/v1/streaming/hashtag", streaming.hashtag, name="streaming_hashtag"),
+    path("api/v1/streaming/hashtag/local", streaming.hashtag, name="streaming_hashtag_local"),
 ]

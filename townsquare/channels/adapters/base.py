@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from townsquare.channels.adapters.streaming import StreamReport
 
 
 class Network(StrEnum):
@@ -80,6 +83,8 @@ class Capabilities:
     webhooks: bool
     reply_semantics: str
     rate_limit: RateLimit
+    # A documented HTTP streaming endpoint of public posts (see ChannelAdapter.stream).
+    streaming: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,6 +242,19 @@ class ChannelAdapter(ABC):
 
     def search(self, query: str, cursor: str | None = None) -> FetchResult:
         raise NotSupported(f"{self.capabilities.network} has no public search")
+
+    def stream(
+        self, *, topic: str = "", max_seconds: float, max_items: int,
+        report: StreamReport | None = None,
+    ) -> Iterator[InboundItem]:
+        """Public posts as the network's streaming endpoint delivers them, for at most
+        ``max_seconds`` or ``max_items`` (``topic``: what to follow where the network
+        streams by topic, such as a hashtag; empty: the network's public stream).
+
+        Refusals before the stream starts raise the adapter errors; a connection lost
+        mid-stream just ends it, with the reason and any skipped lines in ``report``.
+        """
+        raise NotSupported(f"{self.capabilities.network} has no HTTP streaming endpoint")
 
     def fetch_post(self, remote_id: str) -> InboundItem | None:
         """What one post says now, or None when it no longer exists (the archive re-reads

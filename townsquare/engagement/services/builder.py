@@ -35,6 +35,7 @@ from townsquare.engagement.models import (
     TemplateKind,
 )
 from townsquare.engagement.rules import can_manage
+from townsquare.engagement.sms import no_sms_account_message, sms_account_for
 from townsquare.engagement.uploads import FILE_TYPES
 from townsquare.organisations.models import Organisation, User
 
@@ -80,6 +81,12 @@ def clean_translations(translations: dict[str, dict[str, str]] | None,
     return cleaned
 
 
+def _check_respondent_mode(organisation: Organisation, respondent_mode: str) -> None:
+    # SMS codes need an account to send them through (see engagement.sms).
+    if respondent_mode == RespondentMode.VERIFIED_SMS and sms_account_for(organisation) is None:
+        raise ValidationError({"respondent_mode": no_sms_account_message()})
+
+
 def _check_dates(opens_at: dt.datetime | None, closes_at: dt.datetime | None) -> None:
     if opens_at and closes_at and closes_at <= opens_at:
         raise ValidationError({"closes_at": _("The closing time must be after the opening time.")})
@@ -97,6 +104,7 @@ def survey_create(*, actor: User, organisation: Organisation, title: str, intro:
     if not title:
         raise ValidationError({"title": _("Give the survey a title.")})
     _check_dates(opens_at, closes_at)
+    _check_respondent_mode(organisation, respondent_mode)
     survey = Survey.objects.create(
         organisation=organisation, slug=unique_slug(Survey, title), title=title,
         intro=intro.strip(), translations=clean_translations(translations, ("title", "intro")),
@@ -124,6 +132,8 @@ def survey_update(*, actor: User, survey: Survey, **changes: Any) -> Survey:
     if "respondent_mode" in changes and survey.status != Status.DRAFT \
             and changes["respondent_mode"] != survey.respondent_mode:
         raise ValidationError(_("Who may respond cannot change once the survey is published."))
+    if changes.get("respondent_mode", survey.respondent_mode) != survey.respondent_mode:
+        _check_respondent_mode(survey.organisation, changes["respondent_mode"])
     if "title" in changes and not str(changes["title"]).strip():
         raise ValidationError({"title": _("Give the survey a title.")})
     if "translations" in changes:
@@ -147,6 +157,7 @@ def survey_publish(*, actor: User, survey: Survey, now: dt.datetime | None = Non
         raise ValidationError(_("Only a draft can be published."))
     if not survey.questions.exists():
         raise ValidationError(_("Add at least one question before publishing."))
+    _check_respondent_mode(survey.organisation, survey.respondent_mode)
     if survey.closes_at is not None and survey.closes_at <= now:
         raise ValidationError(_("The closing time has already passed."))
     survey.status, survey.published_at = Status.PUBLISHED, now

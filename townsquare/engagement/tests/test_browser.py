@@ -81,3 +81,48 @@ def test_citizen_answers_and_votes_in_arabic_on_a_phone(live_server, phone_page,
     page.click("main button[type=submit]")
     assert serious_violations(page) == []
     assert poll.votes.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_cache")
+def test_citizen_verifies_a_mobile_number_in_arabic_on_a_phone(live_server, phone_page,
+                                                                 government, alice, settings):
+    """SMS codes: the number (typed in Arabic-Indic digits), a wrong code, the right code,
+    through the local fake SMS gateway the channels tests use."""
+    import json
+    import re
+
+    from townsquare.channels.adapters.testing import FakeNetwork, FakeResponse
+    from townsquare.engagement.library import survey_create_from_template
+    from townsquare.engagement.services.builder import survey_publish, survey_update
+
+    from .test_sms_codes import FIXTURES, MESSAGES, connect_sms
+
+    settings.ENGAGEMENT_SMS_COUNTRY_CODE = "971"
+    with FakeNetwork() as gateway:
+        created = json.loads((FIXTURES / "message_created.json").read_text(encoding="utf-8"))
+        gateway.route("POST", MESSAGES, FakeResponse(201, created))
+        connect_sms(government["transport"], alice, gateway)
+        survey = survey_create_from_template(actor=alice, organisation=government["transport"],
+                                             template="satisfaction")
+        survey_update(actor=alice, survey=survey, respondent_mode="verified_sms")
+        survey_publish(actor=alice, survey=survey)
+        page = phone_page
+        page.goto(f"{live_server.url}/surveys/{survey.slug}/")
+        page.click("main button[type=submit]")
+        assert page.url.endswith("/verify-by-sms/")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        assert serious_violations(page) == []
+        page.fill("#phone", "٠٥٠ ١٢٣ ٤٥٦٧")
+        page.click("button[value=send]")
+        assert serious_violations(page) == []
+        body = gateway.requests[-1].form()["Body"][0]
+        code = re.search(r"\b(\d{6})\b", body).group(1)
+        page.fill("#code", "000000" if code != "000000" else "111111")
+        page.click("button[value=check]")
+        assert page.locator(".usa-alert--error").count() == 1
+        assert serious_violations(page) == []
+        page.fill("#code", code)
+        page.click("button[value=check]")
+        assert page.url.endswith("/page/1/")
+    assert survey.responses.get().respondent_key

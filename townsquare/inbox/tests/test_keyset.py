@@ -228,3 +228,36 @@ def test_search_looks_at_the_newest_matching_messages(bob, government, monkeypat
     assert set(walk(bob, query="ferry")) == {older.pk, newer.pk}
     monkeypatch.setattr(search, "SEARCH_CANDIDATES", 1)
     assert walk(bob, query="ferry") == [newer.pk]
+
+
+@pytest.mark.parametrize(("older_matches", "fetch_cost"), [(1, 0.0), (6, 0.0), (1, 1e9),
+                                                          (6, 1e9)])
+def test_postgres_search_walks_the_newest_then_picks_a_plan_for_the_rest(
+        bob, government, monkeypatch, older_matches, fetch_cost):
+    """The newest window is walked first; what it did not find comes from the older
+    messages, by walking on (a common word) or through the GIN index (a rare one). Both
+    give the newest matches, in order, and the planner settings are put back."""
+    from django.db import connection
+
+    from townsquare.inbox import search
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL search plan")
+    monkeypatch.setattr(search, "NEWEST_WINDOW", 4)
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 5)
+    # Free fetching takes the GIN index for the older messages, dear fetching the walk.
+    monkeypatch.setattr(search, "FETCH_COST", fetch_cost)
+    old = [make(government["transport"], minutes=-60 - i, texts=["ferry wharf"])
+           for i in range(older_matches)]
+    filler = [make(government["transport"], minutes=-30 - i, texts=["bus stop"])
+              for i in range(3)]
+    new = make(government["transport"], minutes=-1, texts=["ferry late"])
+    assert filler
+    ids = search.postgres_conversation_ids(search.parse_query("ferry"))
+    expected_ids = [new.pk, *[c.pk for c in reversed(old)]][:5]
+    assert ids == expected_ids
+    assert search.postgres_conversation_ids(search.parse_query("nowhere")) == []
+    with connection.cursor() as cursor:
+        for setting in ("enable_bitmapscan", "enable_seqscan", "enable_indexscan"):
+            cursor.execute(f"SHOW {setting}")
+            assert cursor.fetchone()[0] == "on", setting

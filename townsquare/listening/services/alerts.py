@@ -25,10 +25,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from townsquare.core.services import audit_record, notification_send
-from townsquare.listening.models import AlertEvent, AlertRule, Match, SavedQuery
+from townsquare.listening.models import AlertEvent, AlertKind, AlertRule, Match, SavedQuery
 from townsquare.listening.services.queries import check_can_manage_queries
 from townsquare.listening.spikes import Verdict, judge
 from townsquare.organisations.models import Membership, User
@@ -88,15 +88,21 @@ def alert_rule_save(
     *, actor: User, saved_query: SavedQuery, rule: AlertRule | None = None,
     min_count: int = 10, threshold: float = 4.0, baseline_weeks: int = 4,
     notify_console: bool = True, email_to: str = "", webhook_url: str = "",
-    webhook_secret: str = "", active: bool = True,
+    webhook_secret: str = "", active: bool = True, kinds: list[str] | None = None,
 ) -> AlertRule:
-    """Create a rule (``rule`` None) or change one; a blank secret keeps the old one."""
+    """Create a rule (``rule`` None) or change one; a blank secret keeps the old one;
+    ``kinds`` None keeps the rule's kinds (a new rule: spikes only)."""
     check_can_manage_queries(actor, saved_query.organisation)
     if rule is not None and not webhook_secret:
         webhook_secret = rule.webhook_secret
+    if kinds is None:
+        kinds = list(rule.kinds) if rule is not None else [AlertKind.SPIKE.value]
     _clean_rule(min_count=min_count, threshold=threshold, baseline_weeks=baseline_weeks,
                 email_to=email_to, webhook_url=webhook_url, webhook_secret=webhook_secret)
+    if not kinds or not set(kinds) <= set(AlertKind.values):
+        raise ValidationError({"kinds": [_("Choose at least one of the kinds of alert.")]})
     rule = rule or AlertRule(query=saved_query)
+    rule.kinds = [kind for kind in AlertKind.values if kind in kinds]
     rule.min_count, rule.threshold, rule.baseline_weeks = min_count, threshold, baseline_weeks
     rule.notify_console, rule.email_to, rule.active = notify_console, email_to.strip(), active
     rule.webhook_url, rule.webhook_secret = webhook_url, webhook_secret if webhook_url else ""
@@ -107,7 +113,7 @@ def alert_rule_save(
         else "listening.alert_rule_updated",
         organisation=saved_query.organisation, target=rule,
         details={"min_count": min_count, "threshold": threshold, "webhook": bool(webhook_url),
-                 "emails": len(rule.email_list())},
+                 "emails": len(rule.email_list()), "kinds": rule.kinds},
     )
     return rule
 
@@ -157,6 +163,8 @@ def alert_rules_check(*, now: dt.datetime | None = None) -> list[AlertEvent]:
         "query__organisation"
     )
     for rule in rules:
+        if AlertKind.SPIKE not in (rule.kinds or []):
+            continue
         verdict = rule_verdict(rule=rule, now=now)
         if not verdict.spike:
             continue
@@ -174,14 +182,14 @@ def alert_rules_check(*, now: dt.datetime | None = None) -> list[AlertEvent]:
                     details={"count": verdict.count, "expected": verdict.expected,
                              "score": round(verdict.score, 2)},
                 )
-                transaction.on_commit(functools.partial(_enqueue_delivery, event.pk))
+                transaction.on_commit(functools.partial(enqueue_delivery, event.pk))
         except IntegrityError:
             continue  # this hour's alert was already raised
         raised.append(event)
     return raised
 
 
-def _enqueue_delivery(event_id: int) -> None:
+def enqueue_delivery(event_id: int) -> None:
     from townsquare.listening.tasks import deliver_alert, deliver_alert_webhook
 
     deliver_alert(event_id)
@@ -197,7 +205,7 @@ def alert_url(event: AlertEvent) -> str:
     return reverse("listening:detail", args=[event.rule.query_id]) + f"#alert-{event.pk}"
 
 
-def _staff_of(organisation_ids: list[int]) -> list[User]:
+def staff_of(organisation_ids: list[int]) -> list[User]:
     ids = (
         Membership.objects.filter(organisation_id__in=organisation_ids, user__is_active=True)
         .values_list("user_id", flat=True).distinct()
@@ -207,21 +215,30 @@ def _staff_of(organisation_ids: list[int]) -> list[User]:
 
 def alert_event_deliver(*, event: AlertEvent) -> None:
     """Console notifications and email (the webhook has its own retried task)."""
+    if event.kind != AlertKind.SPIKE:
+        from townsquare.listening.services.trends import trend_alert_deliver
+
+        trend_alert_deliver(event=event)
+        return
     rule = event.rule
     query = rule.query
     params = {"query": query.name, "count": event.count, "expected": event.expected,
               "query_id": query.pk}
     if rule.notify_console:
-        for user in _staff_of([query.organisation_id]):
+        for user in staff_of([query.organisation_id]):
             notification_send(recipient=user, message_key="listening.spike", params=params,
                               url=alert_url(event))
     recipients = rule.email_list()
     if recipients:
         with override(query.organisation.default_language or settings.LANGUAGE_CODE):
-            subject = _("Spike in “%(query)s”: %(count)s posts in an hour") % params
-            body = _(
+            subject = ngettext("Spike in “%(query)s”: %(count)s post in an hour",
+                               "Spike in “%(query)s”: %(count)s posts in an hour",
+                               event.count) % params
+            body = ngettext(
+                "The listening query “%(query)s” matched %(count)s post in the last hour; "
+                "about %(expected)s were expected for this hour of the week.",
                 "The listening query “%(query)s” matched %(count)s posts in the last hour; "
-                "about %(expected)s were expected for this hour of the week."
+                "about %(expected)s were expected for this hour of the week.", event.count,
             ) % params
         try:
             link = settings.SITE_URL.rstrip("/") + alert_url(event)
@@ -234,8 +251,9 @@ def webhook_body(event: AlertEvent) -> bytes:
     query = event.rule.query
     return json.dumps(
         {
-            "type": "listening.spike",
+            "type": f"listening.{event.kind}",  # spike, emerging, rise or sentiment
             "alert_id": event.pk,
+            "detail": event.detail,
             "query": {"id": query.pk, "name": query.name, "text": query.query},
             "organisation": query.organisation.slug,
             "window_start": event.window_start.isoformat(),
@@ -295,7 +313,7 @@ def alert_event_note(*, actor: User, event: AlertEvent, note: str) -> AlertEvent
     )
     params: dict[str, Any] = {"query": query.name, "organisation_id": query.organisation_id,
                               "count": event.count, "query_id": query.pk}
-    recipients = [u for u in _staff_of(office_ids) if u.pk != actor.pk]
+    recipients = [u for u in staff_of(office_ids) if u.pk != actor.pk]
 
     def tell() -> None:
         for user in recipients:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from townsquare.core.services import audit_record
 from townsquare.inbox.models import WEB, Conversation, Direction, Message
@@ -26,9 +26,10 @@ from townsquare.inbox.services.conversations import (
     conversation_open,
     flags_of,
 )
-from townsquare.listening.models import AlertEvent, Match
+from townsquare.listening.models import AlertEvent, AlertKind, Match
 from townsquare.listening.services.alerts import WINDOW
 from townsquare.listening.services.queries import check_can_manage_queries
+from townsquare.listening.services.trends import trend_text
 from townsquare.organisations.models import User
 
 EXAMPLES = 5
@@ -36,10 +37,13 @@ EXAMPLE_CHARS = 280
 
 
 def _examples(event: AlertEvent) -> list[Match]:
+    # A trend's period (an hour or a day) is not where its posts are: take the newest
+    # posts before the alert was raised.
+    end = event.window_start + WINDOW if event.kind == AlertKind.SPIKE else event.created_at
+    start = event.window_start if event.kind == AlertKind.SPIKE else end - WINDOW * 24
     return list(
         Match.objects.filter(query_id=event.rule.query_id,
-                             matched_at__gte=event.window_start,
-                             matched_at__lt=event.window_start + WINDOW)
+                             matched_at__gte=start, matched_at__lt=end)
         .order_by("-matched_at", "-id")[:EXAMPLES]
     )
 
@@ -50,8 +54,12 @@ def alert_summary(event: AlertEvent, examples: list[Match]) -> str:
     with override(settings.LANGUAGE_CODE):
         when = timezone.localtime(event.window_start).strftime("%Y-%m-%d %H:%M")
         lines = [
-            _("Listening alert on “%(query)s”: %(count)s posts in the hour from %(when)s, "
-              "where about %(expected)s were expected.")
+            trend_text(event.kind, event.rule.query.name, event.detail)
+        ] if event.kind != AlertKind.SPIKE else [
+            ngettext("Listening alert on “%(query)s”: %(count)s post in the hour from "
+                     "%(when)s, where about %(expected)s were expected.",
+                     "Listening alert on “%(query)s”: %(count)s posts in the hour from "
+                     "%(when)s, where about %(expected)s were expected.", event.count)
             % {"query": event.rule.query.name, "count": event.count, "when": when,
                "expected": f"{event.expected:.1f}"},
         ]

@@ -162,11 +162,12 @@ def test_alert_rule_form_and_note(client_for, alice, dana, bus_query):
     response = client.post(reverse("listening:rule_new", args=[bus_query.pk]), {
         "min_count": "5", "threshold": "4", "baseline_weeks": "4", "active": "on",
         "webhook_url": "https://hooks.example.org/x", "webhook_secret": "short",
+        "kinds": ["spike"],
     })
     assert "at least 16 characters" in response.content.decode()
     response = client.post(reverse("listening:rule_new", args=[bus_query.pk]), {
         "min_count": "5", "threshold": "4", "baseline_weeks": "4", "active": "on",
-        "notify_console": "on",
+        "notify_console": "on", "kinds": ["spike"],
     })
     assert response.status_code == 302
     rule = AlertRule.objects.get()

@@ -51,12 +51,14 @@ from townsquare.channels.adapters.base import (
     TransientError,
 )
 from townsquare.channels.adapters.http import parse_retry_after
+from townsquare.channels.adapters.mastodon.streaming import stream_statuses
 from townsquare.channels.adapters.mastodon.text import (
     DEFAULT_MAX_CHARACTERS,
     URL_LENGTH,
     html_to_text,
     mastodon_length,
 )
+from townsquare.channels.adapters.streaming import StreamReport
 
 NETWORK = "mastodon"
 # The server version we tell Mastodon.py to assume: it then uses /api/v2/media and the
@@ -84,6 +86,15 @@ class MastodonConfig(BaseModel):
     # Video uploads are processed asynchronously (202): poll until the file is ready.
     media_poll_attempts: int = Field(default=30, ge=0, le=300)
     media_poll_interval: float = Field(default=1.0, ge=0, le=30)
+    # The streaming API's address when the server runs it elsewhere (urls.streaming).
+    streaming_base_url: str = ""
+    # Stream only this server's posts rather than everything it federates.
+    stream_local: bool = False
+
+    @field_validator("streaming_base_url")
+    @classmethod
+    def _optional_url(cls, value: str) -> str:
+        return cls._http_url(value) if value.strip() else ""
 
     @field_validator("api_base_url")
     @classmethod
@@ -130,6 +141,7 @@ class MastodonAdapter(ChannelAdapter):
         search=True,
         metrics=True,
         webhooks=False,
+        streaming=True,
         reply_semantics=(
             "in_reply_to_id; a reply mentions the author (@acct) so they are notified and "
             "keeps the visibility of what it answers (a direct message is answered directly)"
@@ -230,6 +242,29 @@ class MastodonAdapter(ChannelAdapter):
         items = [self._status_item(status, ItemKind.POST, own_id) for status in statuses]
         more = len(statuses) >= self.settings.page_size
         return FetchResult(items=items, cursor=str(offset + len(statuses)) if more else None)
+
+    def stream(
+        self, *, topic: str = "", max_seconds: float, max_items: int,
+        report: StreamReport | None = None,
+    ) -> Iterator[InboundItem]:
+        """Public statuses from the streaming API (see ``mastodon.streaming``)."""
+        report = report if report is not None else StreamReport()
+        own_id = self._account_id()
+        for status in stream_statuses(
+            base_url=self.settings.streaming_base_url or self.settings.api_base_url,
+            token=self.credentials.access_token, topic=topic, local=self.settings.stream_local,
+            max_seconds=max_seconds, connect_timeout=self.settings.timeout_seconds,
+            report=report,
+        ):
+            try:
+                item = self._status_item(status, ItemKind.POST, own_id)
+            except MalformedResponse as exc:  # one bad status must not end the stream
+                report.note(str(exc))
+                continue
+            report.items += 1
+            yield item
+            if report.items >= max_items:
+                return
 
     def fetch_post(self, remote_id: str) -> InboundItem | None:
         """One status as it is now; None when the server says it is gone (404)."""
