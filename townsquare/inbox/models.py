@@ -196,6 +196,13 @@ class Conversation(TimeStampedModel):
                          condition=Q(sla_first_response_due__isnull=False)),
             models.Index(fields=["sla_resolution_due"], name="inbox_sla_resolution_due",
                          condition=Q(sla_resolution_due__isnull=False)),
+            # "Assigned to me" and "unassigned": their rows in queue order, without
+            # reading the person's closed conversations or the agency's assigned ones.
+            models.Index(fields=["assignee", "status", "priority", "last_message_at", "id"],
+                         name="inbox_queue_assignee"),
+            models.Index(fields=["organisation", "status", "priority", "last_message_at", "id"],
+                         condition=Q(assignee__isnull=True, is_spam=False),
+                         name="inbox_queue_unassigned"),
         ]
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")

@@ -471,15 +471,21 @@ def _first_keys(slices: list[QuerySet[Conversation]], limit: int) -> list[tuple[
     """The sort keys of the first ``limit`` rows of every slice, in one round trip: each
     slice is its own ordered, limited subquery (its own index range), joined by UNION ALL.
     """
+    from django.core.exceptions import EmptyResultSet
     from django.db import connection
 
     parts: list[str] = []
     params: list[Any] = []
     for part in slices:
-        sql, part_params = part.order_by(*QUEUE_ORDER).values_list(
-            "priority", "last_message_at", "id")[:limit].query.sql_with_params()
+        try:
+            sql, part_params = part.order_by(*QUEUE_ORDER).values_list(
+                "priority", "last_message_at", "id")[:limit].query.sql_with_params()
+        except EmptyResultSet:  # a slice that cannot match (a search that found nothing)
+            continue
         parts.append(f"SELECT * FROM ({sql}) AS part{len(parts)}")  # noqa: S608 - Django's SQL
         params.extend(part_params)
+    if not parts:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         found: list[tuple[int, Any, int]] = cursor.fetchall()
