@@ -85,7 +85,8 @@ def search_use(request: StaffRequest) -> HttpResponse:
                                               "can export its records."))
                 status = 403
             else:
-                messages.success(request, _("The package is being built."))
+                # No flash message: the package page shows the build's progress itself,
+                # and a "being built" notice would stay on it after the package is ready.
                 return redirect("archive:package", package.pk)
     return render(request, "archive/search_use.html", {
         "search_form": search_form, "export_form": export_form,
@@ -107,7 +108,6 @@ def request_export(request: StaffRequest, request_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("archive:request", records_request.pk)
-    messages.success(request, _("The package is being built."))
     return redirect("archive:package", package.pk)
 
 

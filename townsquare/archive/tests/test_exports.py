@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import zipfile
+from html import unescape
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from townsquare.archive.services import record_mark_deleted, record_redact
 from townsquare.archive.services.export_files import (
     csv_row,
     safe_cell,
+    thread_html,
     visible_name,
     warc_digest,
 )
@@ -185,6 +187,28 @@ def test_thread_pdf_renders_arabic_and_chinese_with_noto_fonts(
             fonts.add(str(font.get_object()["/BaseFont"]))
     assert any("Noto-Sans-Arabic" in f or "NotoSansArabic" in f or "Naskh" in f for f in fonts)
     assert any("CJK" in f for f in fonts)
+
+
+def _line(record_id: int, author: str, content: str) -> dict:
+    return {"id": record_id, "author": author, "account_handle": "@harbour",
+            "remote_created_at": "2026-03-01T09:00:00.000000Z", "first_captured_at": "",
+            "versions": [{"content": content, "withheld": ""}], "deleted": False,
+            "redacted": False}
+
+
+def test_thread_names_and_times_are_isolated_from_the_line_around_them():
+    # Unicode isolates (not <bdi> elements) keep a right-to-left name from reordering the
+    # account and time after it; a name's own bidi overrides are removed first, so a name
+    # cannot close the isolate early.
+    lines = [_line(1, "سارة", "Ferry timetable"),
+             _line(2, "Eve\u202e\u2069evil", "متى تبدأ العبارة الجديدة؟")]
+    html = unescape(thread_html(lines=lines, title="Thread", language="en"))
+    assert ("\u2068سارة\u2069 · \u2066@harbour\u2069 · "
+            "\u20662026-03-01T09:00:00.000000Z\u2069") in html
+    assert "\u2068Eveevil\u2069" in html
+    assert "\u202e" not in html
+    assert '<p class="content" dir="rtl">متى' in html
+    assert '<html lang="ar" dir="rtl">' in thread_html(lines=lines, title="T", language="ar")
 
 
 def test_warc_file_follows_warc_1_1(rita, records_request, thread,
